@@ -1,0 +1,56 @@
+/** Normalized test result model shared by every part of dozhim. */
+
+export type TestStatus = 'passed' | 'failed' | 'error' | 'skipped';
+
+/** A failure or error that a producer recorded as a retry of the same test (Surefire/Gradle style). */
+export type RetryEvidenceKind = 'flakyFailure' | 'flakyError' | 'rerunFailure' | 'rerunError';
+
+export interface RetryEvidence {
+  kind: RetryEvidenceKind;
+  message?: string;
+  type?: string;
+  details?: string;
+  stdout?: string;
+  stderr?: string;
+  durationMs?: number;
+}
+
+/** One test case as read from a JUnit XML file, normalized across producers. */
+export interface TestResult {
+  /** Canonical test id, see identity.ts. Stable across runs, attempts and shards. */
+  id: string;
+  suite: string;
+  classname: string;
+  name: string;
+  file?: string;
+  line?: number;
+  status: TestStatus;
+  durationMs: number;
+  message?: string;
+  type?: string;
+  /** Stack trace or body text of the failure/error/skipped element. */
+  details?: string;
+  stdout?: string;
+  stderr?: string;
+  properties: Record<string, string>;
+  /** Earlier failed tries of this test inside the same file (flaky/rerun elements, repeated testcases). */
+  retries: RetryEvidence[];
+}
+
+export interface StatusCounts {
+  total: number;
+  passed: number;
+  failed: number;
+  error: number;
+  skipped: number;
+}
+
+/** All results of one attempt of a run (possibly merged from several shards/files). */
+export interface Attempt {
+  /** 1-based attempt number. */
+  number: number;
+  threads?: number;
+  /** Test ids selected for this attempt; undefined means "the whole suite" (first attempt). */
+  selected?: string[];
+  results: TestResult[];
+}
