@@ -1,2 +1,24 @@
-// SKELETON — replaced by the reporter issue.
-console.log('Usage: dozhim-reporter [--port 8080] [--host 127.0.0.1] [--db ./data/dozhim.sqlite]');
+import { ConfigError } from './config.js';
+import { main } from './main.js';
+
+// The only place that exits the process: everything else returns or throws.
+const stopSignal = new Promise<string>((resolve) => {
+  for (const s of ['SIGTERM', 'SIGINT'] as const) process.once(s, () => resolve(s));
+});
+
+main({
+  argv: process.argv.slice(2),
+  env: process.env,
+  stdout: (s) => process.stdout.write(s),
+  stopSignal,
+}).then(
+  (code) => process.exit(code),
+  (err: unknown) => {
+    if (err instanceof ConfigError) {
+      if (err.message) process.stderr.write(`dozhim-reporter: ${err.message}\n`);
+      process.exit(err.exitCode);
+    }
+    process.stderr.write(`dozhim-reporter: ${(err as Error)?.stack ?? String(err)}\n`);
+    process.exit(1);
+  },
+);

@@ -1,0 +1,311 @@
+// The JUnit reader against what real frameworks write. The sample suites in test/suites/ are run by
+// test/suites/generate-junit.mjs DURING this test (into a temp dir), so every report below was produced
+// on this machine by pytest, jest, vitest, mocha, Playwright and go/gotestsum; the committed copies in
+// core/test/fixtures/real/ (uploaded by the reporter's tests) must read the same.
+//
+// The expected ids are the spec of identity per producer: they are written out, never derived.
+import { execFile } from 'node:child_process';
+import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+import { readJUnitFile, runState, type StatusCounts, type TestResult, type TestStatus } from '@dozhim/core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
+const REPO = fileURLToPath(new URL('../../', import.meta.url));
+const GENERATOR = join(REPO, 'test/suites/generate-junit.mjs');
+const COMMITTED = join(REPO, 'core/test/fixtures/real');
+
+/** The hostile test name as written in the JavaScript suites. */
+const HOSTILE = 'hostile "double" \'single\' [param-1] ünïcødé ✓ .*+?^$()|{}\\';
+
+type Statuses = Record<string, TestStatus>;
+
+// --- pytest: classname is `<module>.<Class>` (or the module alone), the same in xunit1 and xunit2. --------
+// pytest escapes non-ASCII in parametrize ids (\xfc, \u2713) and doubles the backslash; the function name
+// keeps its raw unicode. The parametrized id keeps `[param-1]`.
+const PY_HOSTILE = String.raw`test_text.TestText::test_hostile_ünïcødé[hostile "double" 'single' [param-1] \xfcn\xefc\xf8d\xe9 \u2713 .*+?^$()|{}\\]`;
+const PYTEST_FIRST_RUN: Statuses = {
+  'test_arith.TestArith::test_adds_two_numbers': 'passed',
+  'test_arith.TestArith::test_multiplies_two_numbers': 'passed',
+  'test_arith.TestArith::test_counter_settles_after_a_retry': 'failed',
+  // SAMPLE_FAIL + SAMPLE_TEARDOWN_ERROR: pytest writes the testcase twice (<failure>, then <error>).
+  'test_arith.TestArith::test_divides_exactly': 'error',
+  'test_arith.TestArith::test_rounds_half_to_even': 'skipped',
+  'test_arith::test_param[param-1]': 'passed',
+  'test_arith::test_param[param-2]': 'failed',
+  'test_text.TestText::test_joins_words': 'passed',
+  'test_text.TestText::test_upper_cases_ascii': 'passed',
+  'test_text.TestText::test_reconnects_after_a_dropped_connection': 'failed',
+  [PY_HOSTILE]: 'failed',
+  // SAMPLE_ERROR: the fixture's setup raises, which pytest reports as <error>, not <failure>.
+  'test_text.TestText::test_parses_the_config': 'error',
+};
+const PYTEST_FLAKY = [
+  'test_arith.TestArith::test_counter_settles_after_a_retry',
+  'test_arith::test_param[param-2]',
+  'test_text.TestText::test_reconnects_after_a_dropped_connection',
+  PY_HOSTILE,
+];
+
+// --- jest-junit defaults: classname and name are both `{describe} {title}`. ------------------------------
+const JEST: Statuses = {
+  'arith adds two numbers::arith adds two numbers': 'passed',
+  'arith multiplies two numbers::arith multiplies two numbers': 'passed',
+  'arith counter settles after a retry::arith counter settles after a retry': 'failed',
+  'arith divides exactly::arith divides exactly': 'failed',
+  'arith rounds half to even::arith rounds half to even': 'skipped',
+  'text joins words::text joins words': 'passed',
+  'text upper-cases ascii::text upper-cases ascii': 'passed',
+  'text reconnects after a dropped connection::text reconnects after a dropped connection': 'failed',
+  [`text ${HOSTILE}::text ${HOSTILE}`]: 'failed',
+  // jest-junit has no <error>: the unexpected TypeError is a <failure> like any other.
+  'text parses the config::text parses the config': 'failed',
+};
+
+// --- vitest: classname is the file, name is `describe > title`. -----------------------------------------
+const VITEST: Statuses = {
+  'tests/arith.test.mjs::arith > adds two numbers': 'passed',
+  'tests/arith.test.mjs::arith > multiplies two numbers': 'passed',
+  'tests/arith.test.mjs::arith > counter settles after a retry': 'failed',
+  'tests/arith.test.mjs::arith > divides exactly': 'failed',
+  'tests/arith.test.mjs::arith > rounds half to even': 'skipped',
+  'tests/text.test.mjs::text > joins words': 'passed',
+  'tests/text.test.mjs::text > upper-cases ascii': 'passed',
+  'tests/text.test.mjs::text > reconnects after a dropped connection': 'failed',
+  [`tests/text.test.mjs::text > ${HOSTILE}`]: 'failed',
+  'tests/text.test.mjs::text > parses the config': 'failed',
+};
+
+// --- mocha-junit-reporter defaults: classname is the bare title, name is `describe title`. --------------
+const MOCHA: Statuses = {
+  'adds two numbers::arith adds two numbers': 'passed',
+  'multiplies two numbers::arith multiplies two numbers': 'passed',
+  'counter settles after a retry::arith counter settles after a retry': 'failed',
+  'divides exactly::arith divides exactly': 'failed',
+  'rounds half to even::arith rounds half to even': 'skipped',
+  'joins words::text joins words': 'passed',
+  'upper-cases ascii::text upper-cases ascii': 'passed',
+  'reconnects after a dropped connection::text reconnects after a dropped connection': 'failed',
+  [`${HOSTILE}::text ${HOSTILE}`]: 'failed',
+  'parses the config::text parses the config': 'failed',
+};
+
+// --- Playwright: classname is the spec file, name is `describe › title`; a thrown TypeError is <error>. --
+const PLAYWRIGHT: Statuses = {
+  'arith.spec.mjs::arith › adds two numbers': 'passed',
+  'arith.spec.mjs::arith › multiplies two numbers': 'passed',
+  'arith.spec.mjs::arith › counter settles after a retry': 'failed',
+  'arith.spec.mjs::arith › divides exactly': 'failed',
+  'arith.spec.mjs::arith › rounds half to even': 'skipped',
+  'text.spec.mjs::text › joins words': 'passed',
+  'text.spec.mjs::text › upper-cases ascii': 'passed',
+  'text.spec.mjs::text › reconnects after a dropped connection': 'failed',
+  [`text.spec.mjs::text › ${HOSTILE}`]: 'failed',
+  'text.spec.mjs::text › parses the config': 'error',
+};
+const PLAYWRIGHT_FLAKY = [
+  'arith.spec.mjs::arith › counter settles after a retry',
+  `text.spec.mjs::text › ${HOSTILE}`,
+  'text.spec.mjs::text › reconnects after a dropped connection',
+];
+
+// --- gotestsum: classname is the package import path; subtests are `Parent/sub` with Go's rewriting
+// (spaces → `_`). A parent whose subtest failed is reported as failed too. ------------------------------
+const GO_PKG = 'example.com/dozhim/samples';
+const GO: Statuses = {
+  [`${GO_PKG}::TestAdd`]: 'passed',
+  [`${GO_PKG}::TestMultiply`]: 'passed',
+  [`${GO_PKG}::TestCounterSettles`]: 'failed',
+  [`${GO_PKG}::TestDividesExactly`]: 'failed',
+  [`${GO_PKG}::TestRoundsHalfToEven`]: 'skipped',
+  [`${GO_PKG}::TestSubtests`]: 'failed',
+  [`${GO_PKG}::TestSubtests/alpha`]: 'passed',
+  [`${GO_PKG}::TestSubtests/beta`]: 'failed',
+  [`${GO_PKG}::TestJoin`]: 'passed',
+  [`${GO_PKG}::TestUpper`]: 'passed',
+  [`${GO_PKG}::TestReconnects`]: 'failed',
+  [`${GO_PKG}::TestHostile`]: 'failed',
+  [`${GO_PKG}::TestHostile/hostile_"double"_'single'_[param-1]_ünïcødé_✓_.*+?^$()|{}\\`]: 'failed',
+};
+
+/** `statuses` with `ids` moved to `status` (same ids: a retry changes outcomes, never identity). */
+const withStatus = (statuses: Statuses, ids: readonly string[], status: TestStatus): Statuses => {
+  const out = { ...statuses };
+  for (const id of ids) {
+    if (!(id in out)) throw new Error(`spec error: ${id} is not a test of this suite`);
+    out[id] = status;
+  }
+  return out;
+};
+
+interface Expectation {
+  statuses: Statuses;
+  counts: StatusCounts;
+  /** What runState() of this single report calls flaky (retry evidence inside the file). */
+  flaky: string[];
+}
+
+const counts = (total: number, passed: number, failed: number, error: number, skipped: number) => ({
+  total,
+  passed,
+  failed,
+  error,
+  skipped,
+});
+
+const EXPECTED: Record<string, Expectation> = {
+  'pytest-xunit1.xml': { statuses: PYTEST_FIRST_RUN, counts: counts(12, 5, 4, 2, 1), flaky: [] },
+  'pytest-xunit2.xml': { statuses: PYTEST_FIRST_RUN, counts: counts(12, 5, 4, 2, 1), flaky: [] },
+  // pytest-rerunfailures reruns the flaky tests and they pass, but pytest's junitxml drops the
+  // rerun reports: the file holds plain passes and no retry evidence, so flakiness is invisible.
+  'pytest-rerunfailures.xml': {
+    statuses: {
+      ...withStatus(PYTEST_FIRST_RUN, PYTEST_FLAKY, 'passed'),
+      'test_arith.TestArith::test_divides_exactly': 'failed', // no SAMPLE_TEARDOWN_ERROR in this run
+    },
+    counts: counts(12, 9, 1, 1, 1),
+    flaky: [],
+  },
+  'jest.xml': { statuses: JEST, counts: counts(10, 4, 5, 0, 1), flaky: [] },
+  'jest-file-attribute.xml': { statuses: JEST, counts: counts(10, 4, 5, 0, 1), flaky: [] },
+  'vitest.xml': { statuses: VITEST, counts: counts(10, 4, 5, 0, 1), flaky: [] },
+  'mocha.xml': { statuses: MOCHA, counts: counts(10, 4, 5, 0, 1), flaky: [] },
+  'playwright.xml': { statuses: PLAYWRIGHT, counts: counts(10, 4, 4, 1, 1), flaky: [] },
+  // --retries 1 with PLAYWRIGHT_JUNIT_INCLUDE_RETRIES: Surefire <flakyFailure>/<rerunFailure> elements.
+  'playwright-retries.xml': {
+    statuses: withStatus(PLAYWRIGHT, PLAYWRIGHT_FLAKY, 'passed'),
+    counts: counts(10, 7, 1, 1, 1),
+    flaky: [...PLAYWRIGHT_FLAKY].sort(),
+  },
+  'go-gotestsum.xml': { statuses: GO, counts: counts(13, 5, 7, 0, 1), flaky: [] },
+};
+const FILES = Object.keys(EXPECTED).sort();
+
+const statusesOf = (results: readonly TestResult[]): Statuses =>
+  Object.fromEntries(results.map((r) => [r.id, r.status]));
+
+const byId = (results: readonly TestResult[], id: string): TestResult => {
+  const r = results.find((x) => x.id === id);
+  if (!r) throw new Error(`no result with id ${JSON.stringify(id)}`);
+  return r;
+};
+
+let generated = '';
+
+beforeAll(async () => {
+  generated = mkdtempSync(join(tmpdir(), 'dozhim-real-junit-'));
+  try {
+    await promisify(execFile)(process.execPath, [GENERATOR, generated], {
+      cwd: REPO,
+      timeout: 100_000,
+      maxBuffer: 16 * 1024 * 1024,
+    });
+  } catch (e) {
+    const err = e as Error & { stdout?: string; stderr?: string };
+    // The generator names the missing Debian/npm package, or shows the tail of a framework's output.
+    throw new Error(`generate-junit.mjs failed: ${err.message}\n${err.stdout ?? ''}\n${err.stderr ?? ''}`);
+  }
+}, 110_000);
+
+afterAll(() => {
+  if (generated) rmSync(generated, { recursive: true, force: true });
+});
+
+describe.each([
+  ['generated now by the real frameworks', () => generated],
+  ['committed in core/test/fixtures/real', () => COMMITTED],
+])('JUnit %s', (_label, dir) => {
+  it('holds one report per producer variant and a VERSIONS.md', () => {
+    const files = readdirSync(dir()).sort();
+    expect(files.filter((f) => f.endsWith('.xml'))).toEqual(FILES);
+    expect(existsSync(join(dir(), 'VERSIONS.md'))).toBe(true);
+  });
+
+  it.each(FILES)('%s: counts, and the id and status of every test', async (file) => {
+    const want = EXPECTED[file]!;
+    const report = await readJUnitFile(join(dir(), file));
+    expect(report.counts).toEqual(want.counts);
+    expect(report.results).toHaveLength(want.counts.total); // one result per test: ids are unique
+    expect(statusesOf(report.results)).toEqual(want.statuses);
+    expect(runState([{ number: 1, results: report.results }]).flaky).toEqual(want.flaky);
+    // A failure is never reported without its reason.
+    const silent = report.results.filter(
+      (r) => r.status !== 'passed' && r.status !== 'skipped' && !r.message && !r.details,
+    );
+    expect(silent.map((r) => r.id)).toEqual([]);
+  });
+
+  it('pytest xunit1 and xunit2 give the same ids; only xunit1 carries file and line', async () => {
+    const x1 = await readJUnitFile(join(dir(), 'pytest-xunit1.xml'));
+    const x2 = await readJUnitFile(join(dir(), 'pytest-xunit2.xml'));
+    expect(x1.results.map((r) => r.id).sort()).toEqual(x2.results.map((r) => r.id).sort());
+    const param1 = byId(x1.results, 'test_arith::test_param[param-1]');
+    expect({ file: param1.file, line: param1.line }).toEqual({
+      file: 'test_arith.py',
+      line: expect.any(Number),
+    });
+    expect(byId(x2.results, 'test_arith::test_param[param-1]').file).toBeUndefined();
+  });
+
+  it('pytest failure + teardown error: one result that keeps both messages', async () => {
+    const { results } = await readJUnitFile(join(dir(), 'pytest-xunit1.xml'));
+    const r = byId(results, 'test_arith.TestArith::test_divides_exactly');
+    expect(r.status).toBe('error');
+    expect(r.message).toContain('failed on teardown');
+    expect(r.message).toContain('connection did not close cleanly');
+    // The call-phase assertion must not be lost behind the teardown error.
+    const all = [r.message, r.details, ...r.retries.flatMap((x) => [x.message, x.details])].join('\n');
+    expect(all).toContain('division left a remainder');
+  });
+
+  it('a pytest setup error and a Playwright TypeError read as error, an assertion as failed', async () => {
+    const py = await readJUnitFile(join(dir(), 'pytest-xunit2.xml'));
+    expect(byId(py.results, 'test_text.TestText::test_parses_the_config').message).toContain(
+      'failed on setup',
+    );
+    const pw = await readJUnitFile(join(dir(), 'playwright.xml'));
+    const typeError = byId(pw.results, 'text.spec.mjs::text › parses the config');
+    expect({ status: typeError.status, type: typeError.type }).toEqual({
+      status: 'error',
+      type: 'TypeError',
+    });
+    expect(byId(pw.results, 'arith.spec.mjs::arith › divides exactly').status).toBe('failed');
+  });
+
+  it('Playwright retries: flaky tests pass with <flakyFailure> evidence, the broken one keeps its rerun', async () => {
+    const { results } = await readJUnitFile(join(dir(), 'playwright-retries.xml'));
+    for (const id of PLAYWRIGHT_FLAKY) {
+      expect(byId(results, id).retries.map((x) => x.kind)).toEqual(['flakyFailure']);
+    }
+    const broken = byId(results, 'arith.spec.mjs::arith › divides exactly');
+    expect({ status: broken.status, kinds: broken.retries.map((x) => x.kind) }).toEqual({
+      status: 'failed',
+      kinds: ['rerunFailure'],
+    });
+  });
+
+  it('pytest-rerunfailures: a flaky test that passed on its rerun looks like a plain pass', async () => {
+    const { results } = await readJUnitFile(join(dir(), 'pytest-rerunfailures.xml'));
+    for (const id of PYTEST_FLAKY) {
+      expect({ id, status: byId(results, id).status, retries: byId(results, id).retries }).toEqual({
+        id,
+        status: 'passed',
+        retries: [],
+      });
+    }
+  });
+
+  it('jest-junit addFileAttribute adds the file without changing ids; mocha takes it from the suite', async () => {
+    const plain = await readJUnitFile(join(dir(), 'jest.xml'));
+    const withFile = await readJUnitFile(join(dir(), 'jest-file-attribute.xml'));
+    const id = 'arith divides exactly::arith divides exactly';
+    expect(byId(plain.results, id).file).toBeUndefined();
+    expect(byId(withFile.results, id).file).toBe('tests/arith.test.cjs');
+    const mocha = await readJUnitFile(join(dir(), 'mocha.xml'));
+    expect(byId(mocha.results, 'divides exactly::arith divides exactly').file).toMatch(
+      /test\/suites\/mocha\/tests\/arith\.spec\.mjs$/,
+    );
+  });
+});

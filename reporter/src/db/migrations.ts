@@ -1,0 +1,89 @@
+import type Database from 'better-sqlite3';
+
+/**
+ * Ordered schema migrations. Entry i brings the database from user_version i to i + 1. Never edit a
+ * released entry: append a new one, so every existing database file upgrades the same way.
+ */
+export const MIGRATIONS: readonly string[] = [
+  `
+  CREATE TABLE runs (
+    pk         INTEGER PRIMARY KEY,
+    run_id     TEXT NOT NULL UNIQUE,
+    project    TEXT,
+    branch     TEXT,
+    commit_sha TEXT,
+    ci_url     TEXT,
+    labels     TEXT NOT NULL DEFAULT '{}',
+    created_at TEXT NOT NULL,
+    updated_at TEXT NOT NULL
+  );
+  -- GET /api/v1/runs?project=&branch= lists newest first (pk order).
+  CREATE INDEX runs_by_project ON runs (project, branch, pk);
+
+  CREATE TABLE attempts (
+    pk             INTEGER PRIMARY KEY,
+    run_pk         INTEGER NOT NULL REFERENCES runs (pk) ON DELETE CASCADE,
+    number         INTEGER NOT NULL CHECK (number >= 1),
+    threads        INTEGER,
+    selected_count INTEGER,
+    started_at     TEXT,
+    finished_at    TEXT,
+    exit_code      INTEGER,
+    decision       TEXT,
+    created_at     TEXT NOT NULL,
+    updated_at     TEXT NOT NULL,
+    UNIQUE (run_pk, number)
+  );
+
+  CREATE TABLE shards (
+    pk          INTEGER PRIMARY KEY,
+    attempt_pk  INTEGER NOT NULL REFERENCES attempts (pk) ON DELETE CASCADE,
+    name        TEXT NOT NULL,
+    uploaded_at TEXT NOT NULL,
+    UNIQUE (attempt_pk, name)
+  );
+
+  CREATE TABLE results (
+    pk          INTEGER PRIMARY KEY,
+    shard_pk    INTEGER NOT NULL REFERENCES shards (pk) ON DELETE CASCADE,
+    -- Denormalized from shard -> attempt -> run so the per-run hot queries need no joins.
+    run_pk      INTEGER NOT NULL,
+    attempt_no  INTEGER NOT NULL,
+    test_id     TEXT NOT NULL,
+    suite       TEXT NOT NULL,
+    classname   TEXT NOT NULL,
+    name        TEXT NOT NULL,
+    file        TEXT,
+    line        INTEGER,
+    status      TEXT NOT NULL CHECK (status IN ('passed', 'failed', 'error', 'skipped')),
+    duration_ms REAL NOT NULL DEFAULT 0,
+    message     TEXT,
+    type        TEXT,
+    details     TEXT,
+    stdout      TEXT,
+    stderr      TEXT,
+    properties  TEXT,
+    retries     TEXT,
+    UNIQUE (shard_pk, test_id)
+  );
+  -- Covering index for "currently failing ids of a run": one ordered scan, no table lookups.
+  CREATE INDEX results_current ON results (run_pk, test_id, attempt_no, status);
+  `,
+];
+
+/** Applies the migrations the database has not seen yet, each in its own transaction. */
+export function migrate(db: Database.Database): number {
+  const current = db.pragma('user_version', { simple: true }) as number;
+  if (current > MIGRATIONS.length) {
+    throw new Error(
+      `database schema version ${current} is newer than this dozhim-reporter knows (${MIGRATIONS.length}); upgrade dozhim-reporter`,
+    );
+  }
+  for (let v = current; v < MIGRATIONS.length; v++) {
+    db.transaction(() => {
+      db.exec(MIGRATIONS[v]!);
+      db.pragma(`user_version = ${v + 1}`);
+    })();
+  }
+  return MIGRATIONS.length;
+}

@@ -1,0 +1,70 @@
+import type { TestResult } from '@dozhim/core';
+
+/** What the repository stores and returns (API-facing shapes). */
+
+export interface RunMeta {
+  project?: string | undefined;
+  branch?: string | undefined;
+  commit?: string | undefined;
+  ciUrl?: string | undefined;
+  labels?: Record<string, string> | undefined;
+}
+
+export interface RunRecord {
+  id: string;
+  project: string | null;
+  branch: string | null;
+  commit: string | null;
+  ciUrl: string | null;
+  labels: Record<string, string>;
+  createdAt: string;
+  updatedAt: string;
+}
+
+export interface StoredDecision {
+  action: string;
+  reason?: string | undefined;
+  line: string;
+}
+
+export interface AttemptPatch {
+  threads?: number | undefined;
+  selectedCount?: number | undefined;
+  startedAt?: string | undefined;
+  finishedAt?: string | undefined;
+  exitCode?: number | undefined;
+  decision?: StoredDecision | undefined;
+}
+
+export interface AttemptRecord {
+  attempt: number;
+  threads: number | null;
+  selectedCount: number | null;
+  startedAt: string | null;
+  finishedAt: string | null;
+  exitCode: number | null;
+  decision: StoredDecision | null;
+}
+
+export interface ShardRecord {
+  attempt: number;
+  name: string;
+  uploadedAt: string;
+}
+
+/** A stored result with where it came from. */
+export interface StoredResult extends TestResult {
+  attempt: number;
+  shard: string;
+}
+
+/** Attempt N may only be written once attempt N-1 exists: results must not skip a rerun. */
+export class AttemptGapError extends Error {
+  override readonly name = 'AttemptGapError';
+  constructor(
+    readonly runId: string,
+    readonly attempt: number,
+  ) {
+    super(`attempt ${attempt} of run "${runId}" cannot be recorded before attempt ${attempt - 1}`);
+  }
+}

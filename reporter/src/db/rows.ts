@@ -1,0 +1,105 @@
+import type { TestResult, TestStatus } from '@dozhim/core';
+import type { AttemptRecord, RunRecord, StoredDecision, StoredResult } from './records.js';
+
+/** Row shapes of the SQLite tables and their mapping to the records the API returns. */
+
+export interface RunRow {
+  pk: number;
+  run_id: string;
+  project: string | null;
+  branch: string | null;
+  commit_sha: string | null;
+  ci_url: string | null;
+  labels: string;
+  created_at: string;
+  updated_at: string;
+}
+
+export interface AttemptRow {
+  pk: number;
+  number: number;
+  threads: number | null;
+  selected_count: number | null;
+  started_at: string | null;
+  finished_at: string | null;
+  exit_code: number | null;
+  decision: string | null;
+}
+
+export interface ResultRow {
+  attempt_no: number;
+  shard: string;
+  test_id: string;
+  suite: string;
+  classname: string;
+  name: string;
+  file: string | null;
+  line: number | null;
+  status: TestStatus;
+  duration_ms: number;
+  message: string | null;
+  type: string | null;
+  details?: string | null;
+  stdout?: string | null;
+  stderr?: string | null;
+  properties?: string | null;
+  retries: string | null;
+}
+
+export const toRun = (r: RunRow): RunRecord => ({
+  id: r.run_id,
+  project: r.project,
+  branch: r.branch,
+  commit: r.commit_sha,
+  ciUrl: r.ci_url,
+  labels: JSON.parse(r.labels) as Record<string, string>,
+  createdAt: r.created_at,
+  updatedAt: r.updated_at,
+});
+
+export const toAttempt = (a: AttemptRow): AttemptRecord => ({
+  attempt: a.number,
+  threads: a.threads,
+  selectedCount: a.selected_count,
+  startedAt: a.started_at,
+  finishedAt: a.finished_at,
+  exitCode: a.exit_code,
+  decision: a.decision === null ? null : (JSON.parse(a.decision) as StoredDecision),
+});
+
+const opt = (v: string | null | undefined): string | undefined =>
+  v === null || v === undefined ? undefined : v;
+
+export function toResult(r: ResultRow): StoredResult {
+  const result: StoredResult = {
+    id: r.test_id,
+    suite: r.suite,
+    classname: r.classname,
+    name: r.name,
+    status: r.status,
+    durationMs: r.duration_ms,
+    properties: r.properties ? (JSON.parse(r.properties) as Record<string, string>) : {},
+    retries: r.retries ? (JSON.parse(r.retries) as TestResult['retries']) : [],
+    attempt: r.attempt_no,
+    shard: r.shard,
+  };
+  // Optional fields stay absent rather than undefined-valued, like the JUnit reader's output.
+  const optional = {
+    file: opt(r.file),
+    message: opt(r.message),
+    type: opt(r.type),
+    details: opt(r.details),
+    stdout: opt(r.stdout),
+    stderr: opt(r.stderr),
+  };
+  for (const [k, v] of Object.entries(optional))
+    if (v !== undefined) (result as unknown as Record<string, string>)[k] = v;
+  if (r.line !== null) result.line = r.line;
+  return result;
+}
+
+export const jsonOrNull = (v: unknown): string | null => (v === undefined ? null : JSON.stringify(v));
+export const emptyToNull = (o: Record<string, unknown> | unknown[] | undefined): string | null =>
+  o === undefined || (Array.isArray(o) ? o.length === 0 : Object.keys(o).length === 0)
+    ? null
+    : JSON.stringify(o);

@@ -1,0 +1,65 @@
+import express from 'express';
+import type { Logger } from 'pino';
+import type { Repository } from '../db/repository.js';
+import { inThreadParser, type JUnitParser } from '../parse/junit-parser.js';
+import { SerialQueue } from '../serial.js';
+import { requireAccess, type Tokens } from './auth.js';
+import type { AppLimits, RouteContext } from './context.js';
+import { errorMiddleware, notFound } from './errors.js';
+import { type Metrics, measure } from './metrics.js';
+import { opsRoutes } from './routes/ops.js';
+import { readRoutes } from './routes/reads.js';
+import { writeRoutes } from './routes/writes.js';
+
+export type { AppLimits } from './context.js';
+
+export interface AppDeps {
+  repo: Repository;
+  logger: Logger;
+  metrics: Metrics;
+  tokens: Tokens;
+  limits: AppLimits;
+  version: string;
+  /** JUnit parsing; main.ts passes a worker-thread parser, the default parses in this thread. */
+  parser?: JUnitParser;
+  /** Clock, ISO 8601 (injectable for tests). */
+  now?: () => string;
+}
+
+/** The reporter's HTTP API, without listening (main.ts listens; tests may mount it anywhere). */
+export function createApp(deps: AppDeps): express.Express {
+  const ctx: RouteContext = {
+    repo: deps.repo,
+    logger: deps.logger,
+    metrics: deps.metrics,
+    limits: deps.limits,
+    parser: deps.parser ?? inThreadParser,
+    uploads: new SerialQueue(),
+    read: requireAccess('read', deps.tokens),
+    write: requireAccess('write', deps.tokens),
+    now: deps.now ?? (() => new Date().toISOString()),
+    version: deps.version,
+  };
+
+  const app = express();
+  app.disable('x-powered-by');
+  // Flat query strings only: `?a[b]=1` stays a string key, so schemas see what clients sent.
+  app.set('query parser', 'simple');
+  app.use(measure(deps.metrics));
+  app.use((req, res, next) => {
+    const start = Date.now();
+    res.on('finish', () => {
+      deps.logger.debug(
+        { method: req.method, url: req.originalUrl, status: res.statusCode, ms: Date.now() - start },
+        'request',
+      );
+    });
+    next();
+  });
+  app.use(opsRoutes(ctx));
+  app.use(readRoutes(ctx));
+  app.use(writeRoutes(ctx));
+  app.use(notFound);
+  app.use(errorMiddleware(deps.logger));
+  return app;
+}

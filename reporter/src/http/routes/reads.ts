@@ -1,0 +1,95 @@
+import { decide, type PolicyOptions, writeMergedJUnit } from '@dozhim/core';
+import { type Request, Router } from 'express';
+import type { Repository } from '../../db/repository.js';
+import {
+  decodeCursor,
+  encodeCursor,
+  listTests,
+  summarizeRun,
+  toCoreAttempts,
+  toRow,
+} from '../../snapshot.js';
+import type { RouteContext } from '../context.js';
+import { ApiError } from '../errors.js';
+import { DecisionQuery, RunParams, RunsQuery, TestsQuery } from '../schemas.js';
+
+/** The run named by `:runId`, or a 404. */
+export function runOr404(repo: Repository, req: Request) {
+  const { runId } = RunParams.parse(req.params);
+  const found = repo.runKey(runId);
+  if (!found) throw new ApiError(404, 'run_not_found', `run "${runId}" does not exist`);
+  return found;
+}
+
+/** Query parameters of /decision to core policy options (only those given; core defaults the rest). */
+export function policyFromQuery(q: ReturnType<typeof DecisionQuery.parse>): Partial<PolicyOptions> {
+  const options: Partial<PolicyOptions> = {};
+  if (q.maxRuns !== undefined) options.maxRuns = q.maxRuns;
+  if (q.maxFailed !== undefined) options.maxFailed = q.maxFailed;
+  if (q.stopOnNoProgress !== undefined) options.stopOnNoProgress = q.stopOnNoProgress;
+  if (q.threads !== undefined) options.threads = q.threads;
+  if (q.threadsSchedule !== undefined) options.schedule = q.threadsSchedule;
+  if (q.minThreads !== undefined) options.minThreads = q.minThreads;
+  return options;
+}
+
+/** Every read of runs and tests, including the legacy /failedTests call. */
+export function readRoutes({ repo, read }: RouteContext): Router {
+  const router = Router();
+
+  // Legacy: the exact call and answer of the home-made service it replaces.
+  router.get('/failedTests/:runId', read, (req, res) => {
+    res.json({ data: repo.failingIds(runOr404(repo, req).pk) });
+  });
+
+  router.get('/api/v1/runs', read, (req, res) => {
+    const q = RunsQuery.parse(req.query);
+    const page = repo.listRuns({ ...q, before: q.cursor === undefined ? undefined : Number(q.cursor) });
+    res.json({ data: page.runs, nextCursor: page.next === null ? null : String(page.next) });
+  });
+
+  router.get('/api/v1/runs/:runId', read, (req, res) => {
+    const { pk, run } = runOr404(repo, req);
+    res.json({ run, ...summarizeRun(repo.attempts(pk), repo.shards(pk), repo.results(pk)) });
+  });
+
+  router.get('/api/v1/runs/:runId/tests', read, (req, res) => {
+    const { pk } = runOr404(repo, req);
+    const q = TestsQuery.parse(req.query);
+    if (q.attempt !== undefined && q.status !== 'flaky') {
+      // One attempt's records page straight from SQL (the CLI reads attempts page by page).
+      const after = q.cursor === undefined ? undefined : decodeCursor(q.cursor);
+      const rows = repo.attemptPage({
+        runPk: pk,
+        attempt: q.attempt,
+        filter: q.status,
+        after,
+        limit: q.limit + 1,
+      });
+      const page = rows.slice(0, q.limit).map(toRow);
+      res.json({
+        data: page,
+        nextCursor: rows.length > q.limit ? encodeCursor(page[page.length - 1]!) : null,
+      });
+      return;
+    }
+    // Current state, and flaky (which needs each test's history): folded with core runState().
+    res.json(listTests(toCoreAttempts(repo.attempts(pk), repo.results(pk)), q));
+  });
+
+  router.get('/api/v1/runs/:runId/decision', read, (req, res) => {
+    const { pk, run } = runOr404(repo, req);
+    const options = policyFromQuery(DecisionQuery.parse(req.query));
+    const attempts = toCoreAttempts(repo.attempts(pk), repo.results(pk));
+    if (attempts.length === 0)
+      throw new ApiError(409, 'no_results', `run "${run.id}" has no uploaded results yet`);
+    res.json(decide(attempts, options));
+  });
+
+  router.get('/api/v1/runs/:runId/report.xml', read, (req, res) => {
+    const { pk, run } = runOr404(repo, req);
+    const attempts = toCoreAttempts(repo.attempts(pk), repo.results(pk, { full: true }));
+    res.type('application/xml').send(writeMergedJUnit(attempts, { name: run.id }));
+  });
+  return router;
+}

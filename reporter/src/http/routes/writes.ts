@@ -1,0 +1,88 @@
+import { type TestResult, testId } from '@dozhim/core';
+import { Router } from 'express';
+import { dedupeById } from '../../snapshot.js';
+import { truncateResult } from '../../truncate.js';
+import { readBody, readJson, requireMediaType } from '../body.js';
+import type { RouteContext } from '../context.js';
+import { ApiError } from '../errors.js';
+import {
+  AttemptParams,
+  AttemptPatchBody,
+  ResultsBody,
+  RunMetaBody,
+  RunParams,
+  ShardQuery,
+} from '../schemas.js';
+
+/** Run metadata, attempt metadata and the two upload formats. Uploads create run and attempt as needed. */
+export function writeRoutes(ctx: RouteContext): Router {
+  const { repo, metrics, limits, parser, uploads, write, now } = ctx;
+  const router = Router();
+
+  router.put('/api/v1/runs/:runId', write, async (req, res) => {
+    const { runId } = RunParams.parse(req.params);
+    const meta = RunMetaBody.parse(await readJson(req, limits.maxBodyBytes));
+    const { run, created } = repo.upsertRun(runId, meta, now());
+    res.status(created ? 201 : 200).json(run);
+  });
+
+  router.patch('/api/v1/runs/:runId/attempts/:attempt', write, async (req, res) => {
+    const { runId, attempt } = AttemptParams.parse(req.params);
+    const patch = AttemptPatchBody.parse(await readJson(req, limits.maxBodyBytes));
+    res.json(repo.patchAttempt(runId, attempt, patch, now()));
+  });
+
+  router.post('/api/v1/runs/:runId/attempts/:attempt/junit', write, async (req, res) => {
+    const { runId, attempt } = AttemptParams.parse(req.params);
+    const { shard } = ShardQuery.parse(req.query);
+    requireMediaType(req, ['application/xml', 'text/xml']);
+    const body = await readBody(req, limits.maxBodyBytes);
+    const counts = await uploads.run(async () => {
+      // Parsed before (and outside) the transaction: a bad file fails here and nothing is written.
+      const source = `${runId} attempt ${attempt} shard ${shard}`;
+      const results = await parser.parse({ body, source, maxBytes: limits.maxBodyBytes });
+      return repo.replaceShard(runId, attempt, shard, results, now());
+    });
+    metrics.uploads.inc({ kind: 'junit' });
+    metrics.results.inc({ kind: 'junit' }, counts.total);
+    res.json({ runId, attempt, shard, counts });
+  });
+
+  router.post('/api/v1/runs/:runId/attempts/:attempt/results', write, async (req, res) => {
+    const { runId, attempt } = AttemptParams.parse(req.params);
+    const { shard } = ShardQuery.parse(req.query);
+    requireMediaType(req, ['application/json']);
+    const raw = await readJson(req, limits.maxBodyBytes);
+    // Checked before the schema so a huge batch is refused without validating every item.
+    const list = (raw as { results?: unknown } | null)?.results;
+    if (Array.isArray(list) && list.length > limits.maxBatch) {
+      throw new ApiError(
+        413,
+        'batch_too_large',
+        `at most ${limits.maxBatch} results per request, got ${list.length}`,
+        {
+          limit: limits.maxBatch,
+        },
+      );
+    }
+    const results = dedupeById(
+      ResultsBody.parse(raw).results.map(
+        (r): TestResult =>
+          truncateResult({
+            ...r,
+            id: r.id ?? testId(r),
+            suite: r.suite ?? '',
+            classname: r.classname ?? '',
+            durationMs: r.durationMs ?? 0,
+            properties: {},
+            retries: [],
+          }),
+      ),
+    );
+    const counts = await uploads.run(() => repo.upsertResults(runId, attempt, shard, results, now()));
+    metrics.uploads.inc({ kind: 'json' });
+    metrics.results.inc({ kind: 'json' }, results.length);
+    res.json({ runId, attempt, shard, counts });
+  });
+  return router;
+}

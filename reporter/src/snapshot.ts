@@ -1,0 +1,190 @@
+import {
+  type Attempt,
+  countStatuses,
+  isFailure,
+  type RunState,
+  runState,
+  type StatusCounts,
+  type TestResult,
+  type TestStatus,
+} from '@dozhim/core';
+import type { AttemptRecord, ShardRecord, StoredResult } from './db/repository.js';
+
+/**
+ * Pure views of a run's stored data: the core Attempt list, per-attempt counts, the current state
+ * and the paged test listing. The hot legacy query has its own SQL in the repository; a test checks
+ * that both agree.
+ */
+
+/** A core Attempt whose results know their shard. */
+export interface StoredAttempt extends Attempt {
+  results: StoredResult[];
+}
+
+const SEVERITY: Record<TestStatus, number> = { error: 4, failed: 3, passed: 2, skipped: 1 };
+
+/**
+ * One record per test id: when the same id appears twice (two shards, or twice in one file), the more
+ * severe status wins, so a failure is never hidden by a pass and nothing is counted twice.
+ */
+export function dedupeById<T extends TestResult>(results: readonly T[]): T[] {
+  const byId = new Map<string, T>();
+  for (const r of results) {
+    const prev = byId.get(r.id);
+    if (!prev || SEVERITY[r.status] > SEVERITY[prev.status]) byId.set(r.id, r);
+  }
+  return [...byId.values()];
+}
+
+/** Core attempts (only those with at least one uploaded shard: an attempt without results says nothing). */
+export function toCoreAttempts(
+  records: readonly AttemptRecord[],
+  results: readonly StoredResult[],
+): StoredAttempt[] {
+  const byAttempt = new Map<number, StoredResult[]>();
+  for (const r of results) {
+    const list = byAttempt.get(r.attempt);
+    if (list) list.push(r);
+    else byAttempt.set(r.attempt, [r]);
+  }
+  const threads = new Map(records.map((a) => [a.attempt, a.threads]));
+  return [...byAttempt.keys()]
+    .sort((a, b) => a - b)
+    .map((number) => {
+      const t = threads.get(number);
+      return { number, ...(t != null ? { threads: t } : {}), results: byAttempt.get(number)! };
+    });
+}
+
+export interface AttemptSummary extends AttemptRecord {
+  counts: StatusCounts;
+  shards: { name: string; uploadedAt: string; counts: StatusCounts }[];
+}
+
+export interface RunSummary {
+  attempts: AttemptSummary[];
+  current: { failing: string[]; flaky: string[]; totals: StatusCounts & { flaky: number } };
+}
+
+export function summarizeRun(
+  records: readonly AttemptRecord[],
+  shards: readonly ShardRecord[],
+  results: readonly StoredResult[],
+): RunSummary {
+  const attempts = toCoreAttempts(records, results);
+  const byNumber = new Map(attempts.map((a) => [a.number, a.results]));
+  const summaries = records.map((rec): AttemptSummary => {
+    const rs = byNumber.get(rec.attempt) ?? [];
+    return {
+      ...rec,
+      counts: countStatuses(dedupeById(rs)),
+      shards: shards
+        .filter((s) => s.attempt === rec.attempt)
+        .map((s) => ({
+          name: s.name,
+          uploadedAt: s.uploadedAt,
+          counts: countStatuses(rs.filter((r) => r.shard === s.name)),
+        })),
+    };
+  });
+  const state = runState(attempts);
+  const totals = {
+    ...countStatuses([...state.tests.values()].map((t) => t.latest)),
+    flaky: state.flaky.length,
+  };
+  return { attempts: summaries, current: { failing: state.failing, flaky: state.flaky, totals } };
+}
+
+export type TestFilter = 'failed' | 'flaky' | 'passed' | 'all';
+
+export interface TestRow {
+  id: string;
+  suite: string;
+  classname: string;
+  name: string;
+  file: string | null;
+  status: TestStatus;
+  durationMs: number;
+  message: string | null;
+  type: string | null;
+  attempt: number;
+  shard: string;
+}
+
+export interface TestQuery {
+  status: TestFilter;
+  attempt?: number | undefined;
+  limit: number;
+  cursor?: string | undefined;
+}
+
+export const toRow = (r: StoredResult): TestRow => ({
+  id: r.id,
+  suite: r.suite,
+  classname: r.classname,
+  name: r.name,
+  file: r.file ?? null,
+  status: r.status,
+  durationMs: r.durationMs,
+  message: r.message ?? null,
+  type: r.type ?? null,
+  attempt: r.attempt,
+  shard: r.shard,
+});
+
+/** Opaque keyset cursor: the (id, shard) of the last row of the previous page. */
+export const encodeCursor = (row: Pick<TestRow, 'id' | 'shard'>): string =>
+  Buffer.from(JSON.stringify([row.id, row.shard])).toString('base64url');
+
+export function decodeCursor(cursor: string): [string, string] | undefined {
+  try {
+    const v: unknown = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
+    return Array.isArray(v) && v.length === 2 && v.every((x) => typeof x === 'string')
+      ? [v[0] as string, v[1] as string]
+      : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+const compareKey = (a: TestRow, b: TestRow): number =>
+  a.id < b.id ? -1 : a.id > b.id ? 1 : a.shard < b.shard ? -1 : a.shard > b.shard ? 1 : 0;
+
+/** Passed, but failed before: in an earlier attempt (per `state`) or as retry evidence inside the report. */
+function wasFlaky(r: StoredResult, state: RunState, attempt: number): boolean {
+  if (r.status !== 'passed') return false;
+  if (r.retries.length > 0) return true;
+  const t = state.tests.get(r.id);
+  return t?.history.some((h) => h.attempt < attempt && isFailure(h.result.status)) ?? false;
+}
+
+/**
+ * GET /runs/:runId/tests. Without `attempt`: each test's current record (latest attempt that ran it;
+ * a failing shard wins); with `attempt`: every record of that attempt. Sorted by id then shard.
+ */
+export function listTests(
+  attempts: readonly StoredAttempt[],
+  q: TestQuery,
+): { data: TestRow[]; nextCursor: string | null } {
+  const state = runState(attempts);
+  let candidates: { r: StoredResult; flaky: boolean }[];
+  if (q.attempt === undefined) {
+    candidates = [...state.tests.values()].map((t) => ({ r: t.latest as StoredResult, flaky: t.flaky }));
+  } else {
+    const results = attempts.find((a) => a.number === q.attempt)?.results ?? [];
+    candidates = results.map((r) => ({ r, flaky: wasFlaky(r, state, q.attempt!) }));
+  }
+  const keep = ({ r, flaky }: { r: StoredResult; flaky: boolean }): boolean =>
+    q.status === 'all' ||
+    (q.status === 'failed' && isFailure(r.status)) ||
+    (q.status === 'passed' && r.status === 'passed') ||
+    (q.status === 'flaky' && flaky);
+  const after = q.cursor === undefined ? undefined : decodeCursor(q.cursor);
+  const rows = candidates
+    .filter(keep)
+    .map((c) => toRow(c.r))
+    .filter((row) => !after || compareKey(row, { id: after[0], shard: after[1] } as TestRow) > 0)
+    .sort(compareKey);
+  const page = rows.slice(0, q.limit);
+  return { data: page, nextCursor: rows.length > q.limit ? encodeCursor(page[page.length - 1]!) : null };
+}

@@ -1,0 +1,3 @@
+module example.com/dozhim/samples
+
+go 1.19

@@ -1,0 +1,29 @@
+// Browser-free Playwright Test: no page/browser fixture is used, so no browser binaries are needed.
+import { expect, test } from '@playwright/test';
+import { failRequested, firstRun, ran } from '../../shared/sample-env.cjs';
+
+test.describe('arith', () => {
+  test('adds two numbers', () => {
+    ran('arith.add');
+    expect(2 + 3).toBe(5);
+  });
+
+  test('multiplies two numbers', () => {
+    ran('arith.multiply');
+    expect(6 * 7).toBe(42);
+  });
+
+  test('counter settles after a retry', () => {
+    ran('arith.flaky');
+    expect(firstRun('arith.flaky') ? 'stale' : 'settled').toBe('settled');
+  });
+
+  test('divides exactly', () => {
+    ran('arith.broken');
+    expect(failRequested() ? 7 / 2 : 6 / 2).toBe(3);
+  });
+
+  test.skip('rounds half to even', () => {
+    ran('arith.skipped');
+  });
+});
