@@ -1,5 +1,6 @@
-// SKELETON — replaced by the CLI issue.
-import { readFileSync } from 'node:fs';
-const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string };
-if (process.argv.includes('--version') || process.argv.includes('-V')) console.log(pkg.version);
-else console.log('Usage: dozhim run [options] -- <test command...>');
+import { processDeps } from './deps.js';
+import { main } from './program.js';
+
+// The only place that exits: commands return codes, errors are mapped in exit-codes.ts.
+const code = await main(process.argv.slice(2), processDeps());
+process.exit(code);

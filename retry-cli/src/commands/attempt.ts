@@ -1,0 +1,133 @@
+import { countStatuses, decide } from '@dozhim/core';
+import { getAdapter } from '../adapters/index.js';
+import { ciMetadata } from '../ci-env.js';
+import type { Deps } from '../deps.js';
+import { exitCodeForDecision, UsageError } from '../exit-codes.js';
+import type { ResolvedOptions } from '../options.js';
+import { createPrinter, decisionLine } from '../output.js';
+import { nextPlan, runLoop } from '../run-loop.js';
+import { finishRun, openSession, withInterrupts } from '../run-session.js';
+
+export interface AttemptCommandOptions extends ResolvedOptions {
+  /** Attempt number to run; default: the one after the last recorded. */
+  attempt?: number;
+  json: boolean;
+}
+
+export interface AttemptCommandResult {
+  exitCode: number;
+  /** What `--json` prints. */
+  report: {
+    runId: string;
+    attempt: number | null;
+    ran: boolean;
+    threads: number | null;
+    selected: number | null;
+    counts: ReturnType<typeof countStatuses> | null;
+    line: string;
+    decision: {
+      action: string;
+      reason: string;
+      line: string;
+      nextThreads?: number;
+      testsToRerun: string[];
+    } | null;
+    failing: string[];
+    flaky: string[];
+    exitCode: number;
+    mode: 'reporter' | 'local';
+  };
+}
+
+/**
+ * `dozhim attempt`: one attempt of a run whose attempts happen in separate jobs or stages. The
+ * first attempt runs everything; a later one runs the tests the run's current state says must be
+ * retried (from the reporter, which may hold other jobs' shards, or local state), unless the policy
+ * already stopped the run, in which case nothing runs and the decision is printed again.
+ */
+export async function attemptCommand(
+  options: AttemptCommandOptions,
+  deps: Deps,
+): Promise<AttemptCommandResult> {
+  if (options.command.length === 0) {
+    throw new UsageError('no test command: dozhim attempt [options] -- <test command...>');
+  }
+  const printer = createPrinter(deps, options.json);
+  const adapter = getAdapter(options.framework);
+  const session = await openSession(options, deps, printer, true);
+  const { runId, store, policy } = session;
+  await store.startRun(runId, ciMetadata(deps.env));
+
+  const all = await store.loadAttempts(runId);
+  const number = options.attempt ?? (all.length > 0 ? all[all.length - 1]!.number + 1 : 1);
+  const prior = all.filter((a) => a.number < number);
+  const base = {
+    runId,
+    attempt: number,
+    mode: store.usingReporter ? ('reporter' as const) : ('local' as const),
+  };
+
+  let plan = { attempt: 1, threads: policy.threads } as ReturnType<typeof nextPlan>;
+  if (number > 1) {
+    if (prior.length === 0)
+      throw new UsageError(`run ${runId} has no recorded attempt before attempt ${number}`);
+    const before = decide(prior, policy);
+    if (before.action !== 'retry') {
+      printer.info(decisionLine(before.line, printer.style));
+      const exitCode = exitCodeForDecision(before, options);
+      return {
+        exitCode,
+        report: {
+          ...base,
+          attempt: null,
+          ran: false,
+          threads: null,
+          selected: null,
+          counts: null,
+          line: before.line,
+          decision: { action: before.action, reason: before.reason, line: before.line, testsToRerun: [] },
+          failing: before.failing,
+          flaky: before.flaky,
+          exitCode,
+        },
+      };
+    }
+    // Threads come from the decision: the last attempt's halved, or the schedule from --threads
+    // when the earlier attempts were uploaded without a thread count.
+    plan = { ...nextPlan(prior, before), attempt: number };
+  }
+
+  const loop = await withInterrupts(deps, (abort) =>
+    runLoop(
+      { deps, options, adapter, printer, runId, abort, store, policy },
+      { prior, plan, maxAttempts: 1, failOnFlaky: options.failOnFlaky },
+    ),
+  );
+  const summary = await finishRun(session, options, printer, loop);
+  const mine = loop.attempts.find((a) => a.number === number);
+  const d = loop.decision;
+  return {
+    exitCode: loop.exitCode,
+    report: {
+      ...base,
+      mode: summary.mode,
+      ran: true,
+      threads: plan.threads,
+      selected: plan.selection ? plan.selection.length : null,
+      counts: mine ? countStatuses(mine.results) : null,
+      line: loop.line,
+      decision: d
+        ? {
+            action: d.action,
+            reason: d.reason,
+            line: d.line,
+            ...(d.nextThreads !== undefined ? { nextThreads: d.nextThreads } : {}),
+            testsToRerun: d.testsToRerun,
+          }
+        : null,
+      failing: summary.failing,
+      flaky: summary.flaky,
+      exitCode: loop.exitCode,
+    },
+  };
+}

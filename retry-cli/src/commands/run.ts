@@ -1,0 +1,58 @@
+import { rm } from 'node:fs/promises';
+import { getAdapter } from '../adapters/index.js';
+import { ciMetadata } from '../ci-env.js';
+import type { Deps } from '../deps.js';
+import { UsageError } from '../exit-codes.js';
+import type { ResolvedOptions } from '../options.js';
+import { createPrinter } from '../output.js';
+import { runLoop } from '../run-loop.js';
+import { finishRun, openSession, withInterrupts } from '../run-session.js';
+import type { RunSummary } from '../summary.js';
+
+export interface RunResult {
+  exitCode: number;
+  summary: RunSummary;
+}
+
+/** `dozhim run`: the whole loop, from the first attempt until the policy stops. */
+export async function runCommand(options: ResolvedOptions, deps: Deps): Promise<RunResult> {
+  if (options.command.length === 0)
+    throw new UsageError('no test command: dozhim run [options] -- <test command...>');
+  const printer = createPrinter(deps);
+  const adapter = getAdapter(options.framework);
+  const session = await openSession(options, deps, printer, false);
+  const { runId, store } = session;
+  if (session.runIdSource === 'generated') {
+    printer.info(`dozhim: run id ${runId} (generated; choose one with --run-id or DOZHIM_RUN_ID)\n`);
+  }
+  // `run` starts a run from its first attempt: local leftovers of an earlier run with this id
+  // must not leak into this one's decisions or report.
+  await rm(store.local.runDir(runId), { recursive: true, force: true });
+  await store.startRun(runId, ciMetadata(deps.env));
+  const earlier = await store.remoteAttempts(runId);
+  if (earlier.length > 0) {
+    // E.g. a retried CI job keeps its pipeline id. Uploads upsert per test, so results of attempts
+    // (or tests) this run does not reach stay in the reporter: say so rather than mix runs silently.
+    printer.warn(
+      `dozhim: WARNING: the reporter already has attempt(s) ${earlier.join(', ')} of run ${runId}; ` +
+        'this run starts again from attempt 1; old results it does not replace stay there. ' +
+        'To continue that run instead, use `dozhim attempt`; for a separate run, pass a new --run-id.\n',
+    );
+  }
+  const url = store.runUrl(runId);
+  if (url) printer.info(`dozhim: reporter run ${url}\n`);
+
+  const loop = await withInterrupts(deps, (abort) =>
+    runLoop(
+      { deps, options, adapter, printer, runId, abort, store, policy: session.policy },
+      {
+        prior: [],
+        plan: { attempt: 1, threads: session.policy.threads },
+        maxAttempts: session.policy.maxRuns,
+        failOnFlaky: options.failOnFlaky,
+      },
+    ),
+  );
+  const summary = await finishRun(session, options, printer, loop);
+  return { exitCode: loop.exitCode, summary };
+}

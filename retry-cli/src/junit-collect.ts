@@ -1,0 +1,112 @@
+import { stat } from 'node:fs/promises';
+import { isAbsolute, join, resolve } from 'node:path';
+import { JUnitParseError, readJUnitFile, type TestResult } from '@dozhim/core';
+
+/**
+ * Finds and reads the JUnit reports of ONE attempt.
+ *
+ * Reports of earlier attempts must never be mistaken for this one's: with the default per-attempt
+ * path that holds by construction (a fresh directory per attempt); with a user `--junit <glob>` the
+ * files matching before the attempt are fingerprinted (mtime + size) and only files that are new or
+ * changed afterwards are read.
+ */
+
+/** File-system-safe form of a run id (run ids may contain `/` and `:`). */
+export const safeSegment = (s: string): string => s.replace(/[^A-Za-z0-9._@-]/g, '_');
+
+export function attemptDir(stateDir: string, runId: string, attempt: number): string {
+  return join(stateDir, safeSegment(runId), `attempt-${attempt}`);
+}
+
+/** `junit.xml`, or `junit-<shard>.xml` so shards of one attempt sharing a state dir never collide. */
+export const attemptJUnitPath = (
+  stateDir: string,
+  runId: string,
+  attempt: number,
+  shard = 'default',
+): string =>
+  join(
+    attemptDir(stateDir, runId, attempt),
+    shard === 'default' ? 'junit.xml' : `junit-${safeSegment(shard)}.xml`,
+  );
+
+export type Fingerprints = Map<string, string>;
+
+async function fingerprint(path: string): Promise<string | undefined> {
+  try {
+    const s = await stat(path);
+    return `${s.mtimeMs}:${s.size}:${s.ino}`;
+  } catch {
+    return undefined;
+  }
+}
+
+export async function matchReports(patterns: string | readonly string[], cwd: string): Promise<string[]> {
+  // Loaded on first use: only --junit globs and adapters without a fixed report path need it.
+  const { glob } = await import('tinyglobby');
+  const files = await glob(typeof patterns === 'string' ? [patterns] : [...patterns], {
+    cwd,
+    absolute: true,
+    onlyFiles: true,
+    dot: true,
+  });
+  return files.sort();
+}
+
+/** Fingerprints of the files matching the glob before the attempt starts. */
+export async function snapshotReports(
+  pattern: string | readonly string[],
+  cwd: string,
+): Promise<Fingerprints> {
+  const map: Fingerprints = new Map();
+  for (const f of await matchReports(pattern, cwd)) {
+    const fp = await fingerprint(f);
+    if (fp) map.set(f, fp);
+  }
+  return map;
+}
+
+export interface CollectedReports {
+  files: string[];
+  results: TestResult[];
+  /** Files that matched but could not be read as JUnit, with the reason. */
+  unreadable: { file: string; reason: string }[];
+}
+
+export interface CollectOptions {
+  cwd: string;
+  /** The attempt's fresh report path (used when no glob is given). */
+  junitPath: string;
+  /** User `--junit` glob or the adapter's report globs; only files new or changed since `before` count. */
+  globs?: readonly string[];
+  before?: Fingerprints;
+}
+
+export async function collectReports(options: CollectOptions): Promise<CollectedReports> {
+  let files: string[];
+  if (options.globs && options.globs.length > 0) {
+    const before = options.before ?? new Map();
+    files = [];
+    for (const f of await matchReports(options.globs, options.cwd)) {
+      const fp = await fingerprint(f);
+      if (fp && before.get(f) !== fp) files.push(f);
+    }
+  } else {
+    const p = isAbsolute(options.junitPath) ? options.junitPath : resolve(options.cwd, options.junitPath);
+    files = (await fingerprint(p)) ? [p] : [];
+  }
+  const results: TestResult[] = [];
+  const unreadable: CollectedReports['unreadable'] = [];
+  const read: string[] = [];
+  for (const file of files) {
+    try {
+      const report = await readJUnitFile(file, { source: file });
+      results.push(...report.results);
+      read.push(file);
+    } catch (e) {
+      const reason = e instanceof JUnitParseError ? `${e.code}: ${e.message}` : (e as Error).message;
+      unreadable.push({ file, reason });
+    }
+  }
+  return { files: read, results, unreadable };
+}

@@ -1,0 +1,145 @@
+import { type Decision, decide, type PolicyOptions, runState } from '@dozhim/core';
+import type { TestRef } from './adapters/types.js';
+import { type AttemptContext, type AttemptPlan, type AttemptRun, executeAttempt } from './execute-attempt.js';
+import { ExitCode, exitCodeForDecision, signalExitCode } from './exit-codes.js';
+import { runShell, waitHealthy } from './health-check.js';
+import type { StoredAttempt } from './local-state.js';
+import { decisionLine, formatDuration } from './output.js';
+import type { RunStore } from './run-store.js';
+import type { StopReason } from './summary.js';
+
+/**
+ * The attempts loop: run, store, decide, and either stop or rerun only the failing tests with
+ * fewer threads, after the health check and the before-rerun hook.
+ */
+
+export interface LoopContext extends Omit<AttemptContext, 'maxRuns'> {
+  store: RunStore;
+  policy: PolicyOptions;
+}
+
+export interface LoopResult {
+  attempts: StoredAttempt[];
+  decision?: Decision;
+  stopReason: StopReason;
+  /** The line that ended the loop, in the pipelines' words. */
+  line: string;
+  exitCode: number;
+  signal?: NodeJS.Signals;
+}
+
+/** What the next attempt needs to know of each failing test, from its latest result. */
+export function testRefs(attempts: readonly StoredAttempt[], ids: readonly string[]): TestRef[] {
+  const state = runState(attempts);
+  return ids.map((id) => {
+    const r = state.tests.get(id)?.latest;
+    return r
+      ? { id, suite: r.suite, classname: r.classname, name: r.name, ...(r.file ? { file: r.file } : {}) }
+      : { id, suite: '', classname: '', name: id };
+  });
+}
+
+export const nextPlan = (attempts: readonly StoredAttempt[], decision: Decision): AttemptPlan => ({
+  attempt: decision.nextAttempt ?? decision.attempt + 1,
+  threads: decision.nextThreads ?? 1,
+  selection: testRefs(attempts, decision.testsToRerun),
+});
+
+function stored(run: AttemptRun): StoredAttempt {
+  return {
+    number: run.attempt,
+    threads: run.threads,
+    ...(run.selected ? { selected: run.selected } : {}),
+    results: run.results,
+    meta: {
+      threads: run.threads,
+      ...(run.selected ? { selected: run.selected, selectedCount: run.selected.length } : {}),
+      startedAt: run.startedAt,
+      finishedAt: run.finishedAt,
+      ...(run.exitCode !== null ? { exitCode: run.exitCode } : {}),
+    },
+  };
+}
+
+const stop = (
+  attempts: StoredAttempt[],
+  stopReason: StopReason,
+  line: string,
+  exitCode: number,
+  extra: Partial<LoopResult> = {},
+): LoopResult => ({ attempts, stopReason, line, exitCode, ...extra });
+
+/**
+ * Runs attempts starting with `plan` after the `prior` ones, at most `maxAttempts` of them in this
+ * invocation (`dozhim run`: until the policy stops; `dozhim attempt`: one).
+ */
+export async function runLoop(
+  ctx: LoopContext,
+  start: { prior: readonly StoredAttempt[]; plan: AttemptPlan; maxAttempts: number; failOnFlaky: boolean },
+): Promise<LoopResult> {
+  const { deps, options, printer, store, policy } = ctx;
+  const attempts = [...start.prior];
+  let plan = start.plan;
+  let decision: Decision | undefined;
+  const hookCtx = { deps, cwd: options.cwd, env: deps.env, abort: ctx.abort };
+  const interrupted = (): LoopResult => {
+    const sig = (ctx.abort.reason as NodeJS.Signals | undefined) ?? 'SIGTERM';
+    const line = `INTERRUPTED - received ${sig}`;
+    printer.info(decisionLine(line, printer.style));
+    return stop(attempts, 'interrupted', line, signalExitCode(sig), {
+      signal: sig,
+      ...(decision ? { decision } : {}),
+    });
+  };
+
+  for (let n = 0; n < start.maxAttempts; n++) {
+    if (plan.selection && options.healthCheck) {
+      printer.info(`dozhim: health check before attempt ${plan.attempt}: ${options.healthCheck}\n`);
+      const health = await waitHealthy(options.healthCheck, options.healthTimeoutMs, hookCtx);
+      if (ctx.abort.aborted) return interrupted();
+      if (!health.healthy) {
+        const line = `TERMINATED - environment unhealthy: health check still failing after ${formatDuration(health.elapsedMs)} (${health.tries} tries)`;
+        printer.info(decisionLine(line, printer.style));
+        return stop(attempts, 'unhealthy', line, ExitCode.Unhealthy, decision ? { decision } : {});
+      }
+    }
+    if (plan.selection && options.beforeRerun) {
+      printer.info(`dozhim: before-rerun hook: ${options.beforeRerun}\n`);
+      const code = await runShell(options.beforeRerun, hookCtx);
+      if (ctx.abort.aborted) return interrupted();
+      if (code !== 0) {
+        const line = `TERMINATED - infrastructure error: the before-rerun hook failed (exit ${code ?? 'killed'})`;
+        printer.info(decisionLine(line, printer.style));
+        return stop(attempts, 'infrastructure', line, ExitCode.Infrastructure, decision ? { decision } : {});
+      }
+    }
+
+    const run = await executeAttempt({ ...ctx, maxRuns: policy.maxRuns }, plan);
+    const attempt = stored(run);
+    if (run.infrastructure) {
+      await store.patchAttempt(ctx.runId, run.attempt, attempt.meta);
+      const line = `TERMINATED - infrastructure error: ${run.infrastructure}`;
+      printer.info(decisionLine(line, printer.style));
+      return stop(attempts, 'infrastructure', line, ExitCode.Infrastructure, decision ? { decision } : {});
+    }
+    if (run.results.length > 0 || !run.interrupted) {
+      await store.saveResults(ctx.runId, run.attempt, options.shard, run.results);
+      attempts.push(attempt);
+    }
+    if (run.interrupted) {
+      await store.patchAttempt(ctx.runId, run.attempt, attempt.meta);
+      return interrupted();
+    }
+
+    decision = decide(attempts, policy);
+    const { action, reason, line } = decision;
+    await store.patchAttempt(ctx.runId, run.attempt, { ...attempt.meta, decision: { action, reason, line } });
+    printer.info(decisionLine(line, printer.style));
+    if (decision.action !== 'retry' || n + 1 >= start.maxAttempts) {
+      return stop(attempts, 'decision', line, exitCodeForDecision(decision, start), { decision });
+    }
+    plan = nextPlan(attempts, decision);
+    if (ctx.abort.aborted) return interrupted();
+  }
+  throw new RangeError('runLoop needs maxAttempts >= 1');
+}

@@ -1,0 +1,79 @@
+import { mkdir, mkdtemp, readFile, utimes, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { attemptJUnitPath, collectReports, safeSegment, snapshotReports } from '../src/junit-collect.js';
+import { assertBuilt, makeSuite, passing, runCli } from './harness.js';
+
+const xml = (name: string, failed = false): string =>
+  `<testsuite name="s"><testcase classname="c" name="${name}">${failed ? '<failure message="x"/>' : ''}</testcase></testsuite>`;
+
+describe('junit-collect', () => {
+  it('gives every attempt its own report path, safe for any run id', () => {
+    expect(attemptJUnitPath('/s', 'team/pipe:1', 2)).toBe('/s/team_pipe_1/attempt-2/junit.xml');
+    expect(safeSegment('a b/c')).toBe('a_b_c');
+  });
+
+  it('with a glob, reads only reports created or changed during the attempt', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'dozhim-collect-'));
+    await mkdir(join(dir, 'reports'));
+    await writeFile(join(dir, 'reports/old.xml'), xml('old', true));
+    await writeFile(join(dir, 'reports/kept.xml'), xml('kept'));
+    const past = new Date(Date.now() - 60_000);
+    await utimes(join(dir, 'reports/old.xml'), past, past);
+    await utimes(join(dir, 'reports/kept.xml'), past, past);
+    const before = await snapshotReports('reports/*.xml', dir);
+
+    await writeFile(join(dir, 'reports/new.xml'), xml('new'));
+    await writeFile(join(dir, 'reports/kept.xml'), xml('kept-rewritten'));
+    const got = await collectReports({
+      cwd: dir,
+      junitPath: join(dir, 'unused.xml'),
+      globs: ['reports/*.xml'],
+      before,
+    });
+    expect(got.files.map((f) => f.replace(`${dir}/`, ''))).toEqual(['reports/kept.xml', 'reports/new.xml']);
+    expect(got.results.map((r) => r.name).sort()).toEqual(['kept-rewritten', 'new']);
+  });
+
+  it('reports unreadable files instead of failing, and finds nothing when nothing was written', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'dozhim-collect-'));
+    const before = await snapshotReports('*.xml', dir);
+    await writeFile(join(dir, 'broken.xml'), '<testsuite><testcase');
+    const got = await collectReports({ cwd: dir, junitPath: join(dir, 'j.xml'), globs: ['*.xml'], before });
+    expect(got.files).toEqual([]);
+    expect(got.unreadable.map((u) => u.file)).toEqual([join(dir, 'broken.xml')]);
+    const none = await collectReports({ cwd: dir, junitPath: join(dir, 'missing.xml') });
+    expect(none).toEqual({ files: [], results: [], unreadable: [] });
+  });
+});
+
+describe('dozhim run --junit <glob> (real binary)', () => {
+  beforeAll(() => assertBuilt());
+
+  it('never mistakes a stale report for this attempt', async () => {
+    const s = await makeSuite([...passing(1), { classname: 'suite.Flaky', name: 'once', failTimes: 1 }]);
+    await mkdir(join(s.dir, 'reports'));
+    await writeFile(join(s.dir, 'reports/stale.xml'), xml('stale', true));
+    const r = await runCli(
+      [
+        'run',
+        '--state-dir',
+        '.d',
+        '--summary-json',
+        'summary.json',
+        '--junit',
+        'reports/*.xml',
+        '--',
+        'node',
+        s.suite,
+      ],
+      s.dir,
+      { FAKE_REPORT_PATH: join(s.dir, 'reports/junit.xml') },
+    );
+    expect(r.code, r.stderr + r.stdout).toBe(0);
+    const summary = JSON.parse(await readFile(join(s.dir, 'summary.json'), 'utf8'));
+    expect(summary.attempts.map((a: { total: number }) => a.total)).toEqual([2, 1]);
+    expect(summary.flaky).toEqual(['suite.Flaky::once']);
+  });
+});

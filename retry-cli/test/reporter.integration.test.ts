@@ -1,0 +1,205 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { mkdtemp, readFile } from 'node:fs/promises';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseJUnit } from '@dozhim/core';
+import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { assertBuilt, makeSuite, passing, runCli } from './harness.js';
+
+// `dozhim` against the REAL reporter (reporter/bin/dozhim-reporter.js on a temp SQLite file), and
+// its local-mode fallback when the reporter is dead or dies mid-run.
+
+const REPORTER = fileURLToPath(new URL('../../reporter/bin/dozhim-reporter.js', import.meta.url));
+const REPORTER_BUILT = fileURLToPath(new URL('../../reporter/dist/main.js', import.meta.url));
+
+const started: ChildProcess[] = [];
+
+async function startReporter(token = ''): Promise<{ url: string; proc: ChildProcess }> {
+  if (!existsSync(REPORTER_BUILT))
+    throw new Error('the reporter is not built: run `npx tsc -b reporter` first');
+  const dir = await mkdtemp(join(tmpdir(), 'dozhim-rep-'));
+  const proc = spawn(process.execPath, [REPORTER, '--port', '0', '--db', join(dir, 'r.db')], {
+    stdio: ['ignore', 'pipe', 'ignore'],
+    env: { ...process.env, DOZHIM_TOKEN: token },
+  });
+  started.push(proc);
+  const url = await new Promise<string>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error('reporter did not start within 15 s')), 15_000);
+    let out = '';
+    proc.stdout?.on('data', (c) => {
+      out += c;
+      const m = /listening on (http:\/\/\S+)/.exec(out);
+      if (m) {
+        clearTimeout(timer);
+        resolve(m[1]!);
+      }
+    });
+    proc.on('exit', (code) => reject(new Error(`reporter exited with ${code}`)));
+  });
+  return { url, proc };
+}
+
+/** A port nothing listens on: bound, then released. */
+async function deadPort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  const port = (server.address() as { port: number }).port;
+  await new Promise((r) => server.close(r));
+  return port;
+}
+
+// biome-ignore lint/suspicious/noExplicitAny: reporter responses are checked field by field below.
+type Json = any;
+const getJson = async (url: string): Promise<Json> => (await fetch(url)).json();
+const esc = (s: string): string => s.replace(/[[\]\\^$.*+?(){}|]/g, '\\$&');
+
+beforeAll(() => assertBuilt());
+afterEach(() => {
+  for (const p of started.splice(0)) p.kill();
+});
+
+const common = (dir: string): string[] => [
+  '--state-dir',
+  join(dir, '.dozhim'),
+  '--report',
+  join(dir, 'report.xml'),
+  '--summary-json',
+  join(dir, 'summary.json'),
+];
+
+describe('dozhim with the reporter', () => {
+  it('stores every attempt, records threads and decisions, and ends a green run with no failing tests', async () => {
+    const { url } = await startReporter();
+    const s = await makeSuite([
+      ...passing(3),
+      { classname: 'suite.Flaky', name: 'once [p-1]', failTimes: 1 },
+    ]);
+    const runId = 'team/e2e:42';
+    const r = await runCli(
+      [
+        'run',
+        ...common(s.dir),
+        '--run-id',
+        runId,
+        '--reporter',
+        url,
+        '--threads',
+        '4',
+        '--',
+        'node',
+        s.suite,
+      ],
+      s.dir,
+      { GITLAB_CI: 'true', CI_PROJECT_PATH: 'team/e2e', CI_COMMIT_REF_NAME: 'main', CI_COMMIT_SHA: 'abc123' },
+    );
+    expect(r.code, r.stderr + r.stdout).toBe(0);
+    const enc = encodeURIComponent(runId);
+    expect(r.stdout).toContain(`reporter: ${url}/api/v1/runs/${enc}`);
+    // GitLab collapsible sections around each attempt.
+    const ESC = '\x1b[0K';
+    expect(r.stdout).toMatch(
+      new RegExp(`${esc(ESC)}section_start:\\d+:dozhim_attempt_1\\[collapsed=true\\]\r${esc(ESC)}`),
+    );
+    expect(r.stdout).toMatch(new RegExp(`${esc(ESC)}section_end:\\d+:dozhim_attempt_2\r${esc(ESC)}`));
+
+    const run = await getJson(`${url}/api/v1/runs/${enc}`);
+    expect(run.run).toMatchObject({ project: 'team/e2e', branch: 'main', commit: 'abc123' });
+    expect(
+      run.attempts.map((a: Json) => [a.attempt, a.threads, a.counts.total, a.exitCode, a.decision.action]),
+    ).toEqual([
+      [1, 4, 4, 1, 'retry'],
+      [2, 2, 1, 0, 'finish'],
+    ]);
+    expect(run.current.flaky).toEqual(['suite.Flaky::once [p-1]']);
+    expect(await getJson(`${url}/failedTests/${enc}`)).toEqual({ data: [] });
+    const attempt1 = await getJson(`${url}/api/v1/runs/${enc}/tests?attempt=1&status=all`);
+    expect(attempt1.data).toHaveLength(4);
+  });
+
+  it('falls back to local mode, loudly, when the reporter is unreachable, and still exits right', async () => {
+    const s = await makeSuite([...passing(2), { classname: 'suite.Flaky', name: 'once', failTimes: 1 }]);
+    const dead = `http://127.0.0.1:${await deadPort()}`;
+    const t0 = Date.now();
+    const r = await runCli(
+      ['run', ...common(s.dir), '--reporter', dead, '--fail-on-flaky', '--', 'node', s.suite],
+      s.dir,
+      {
+        DOZHIM_REPORTER_TIMEOUT: '1',
+      },
+    );
+    expect(r.code, r.stderr + r.stdout).toBe(6);
+    expect(Date.now() - t0).toBeLessThan(15_000);
+    expect(r.stderr).toContain('Continuing in LOCAL MODE');
+    expect(r.stdout).toContain('WARNING: local mode - reporter failed while trying to create the run');
+    const summary = JSON.parse(await readFile(join(s.dir, 'summary.json'), 'utf8'));
+    expect(summary.mode).toBe('local');
+    expect(summary.flaky).toEqual(['suite.Flaky::once']);
+  });
+
+  it('keeps going in local mode when the reporter stops mid-run', async () => {
+    const { url, proc } = await startReporter();
+    const s = await makeSuite([...passing(2), { classname: 'suite.Flaky', name: 'once', failTimes: 1 }]);
+    // The before-rerun hook stops the reporter between attempt 1 and attempt 2.
+    const r = await runCli(
+      [
+        'run',
+        ...common(s.dir),
+        '--reporter',
+        url,
+        '--before-rerun',
+        `kill ${proc.pid}`,
+        '--',
+        'node',
+        s.suite,
+      ],
+      s.dir,
+      { DOZHIM_REPORTER_TIMEOUT: '1' },
+    );
+    expect(r.code, r.stderr + r.stdout).toBe(0);
+    expect(r.stderr).toContain('Continuing in LOCAL MODE');
+    const summary = JSON.parse(await readFile(join(s.dir, 'summary.json'), 'utf8'));
+    expect(summary.mode).toBe('local');
+    expect(summary.attempts).toHaveLength(2);
+    expect(summary.flaky).toEqual(['suite.Flaky::once']);
+    const merged = parseJUnit(await readFile(join(s.dir, 'report.xml'), 'utf8'));
+    expect(merged.results).toHaveLength(3);
+  });
+
+  it('sends the bearer token, and treats a rejected token like an outage: local mode, tests unaffected', async () => {
+    const { url } = await startReporter('s3cret-token');
+    const s = await makeSuite(passing(2));
+    const ok = await runCli(
+      ['run', ...common(s.dir), '--run-id', 'tok-1', '--reporter', url, '--', 'node', s.suite],
+      s.dir,
+      {
+        DOZHIM_TOKEN: 's3cret-token',
+      },
+    );
+    expect(ok.code, ok.stderr + ok.stdout).toBe(0);
+    expect(ok.stderr).not.toContain('LOCAL MODE');
+    expect((await getJson(`${url}/api/v1/runs/tok-1`)).attempts).toHaveLength(1);
+
+    const wrong = await runCli(
+      [
+        'run',
+        ...common(s.dir),
+        '--run-id',
+        'tok-2',
+        '--reporter',
+        url,
+        '--token',
+        'nope',
+        '--',
+        'node',
+        s.suite,
+      ],
+      s.dir,
+    );
+    expect(wrong.code, wrong.stderr + wrong.stdout).toBe(0);
+    expect(wrong.stderr).toMatch(/reporter failed while trying to create the run: PUT .* 403/);
+    expect(wrong.stderr).toContain('Continuing in LOCAL MODE');
+  });
+});
