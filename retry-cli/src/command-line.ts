@@ -125,10 +125,10 @@ export function placeholderEnv(values: PlaceholderValues, testsFile?: string): R
 }
 
 /**
- * Builds the spawn spec. Without placeholders the adapter's report, threads and (on reruns) selection
- * arguments are appended; with placeholders the user places them, and only the report arguments are
- * added when `{junit}` is not used (the report must land where dozhim looks for it). The adapter's
- * environment is always merged.
+ * Builds the spawn spec. Each adapter part is appended unless the user placed it with its own
+ * placeholder: the report unless `{junit}` is used (the report must land where dozhim looks for it),
+ * the thread count unless `{threads}`, the rerun selection unless `{tests}` or `{testList}`. So
+ * `pytest -n {threads}` still reruns exactly the failed tests. The adapter's environment is always merged.
  */
 export function buildCommand(
   argv: readonly string[],
@@ -138,12 +138,11 @@ export function buildCommand(
 ): CommandSpec {
   if (argv.length === 0) throw new RangeError('empty test command');
   const used = placeholdersUsed(argv);
-  const extra: CommandAdditions[] =
-    used.size === 0
-      ? [adapter.report, adapter.threads, ...(adapter.select ? [adapter.select] : [])]
-      : used.has('junit')
-        ? []
-        : [adapter.report];
+  const extra: CommandAdditions[] = [
+    ...(used.has('junit') ? [] : [adapter.report]),
+    ...(used.has('threads') ? [] : [adapter.threads]),
+    ...(adapter.select && !used.has('tests') && !used.has('testList') ? [adapter.select] : []),
+  ];
   // Environment is not positional: every part's env is merged even when the user places the args
   // (pytest's `{tests}` needs its selection plugin on PYTHONPATH, for one).
   const all = [adapter.report, adapter.threads, ...(adapter.select ? [adapter.select] : [])];

@@ -121,13 +121,19 @@ describe('buildCommand', () => {
     expect([spec.file, ...spec.args]).toEqual(['gotestsum', '--junitfile', '/r.xml', '--', './...']);
   });
 
-  it('with placeholders adds only the report args (none when {junit} is used), and all the env', () => {
+  it('adds each adapter part unless its own placeholder places it, and always all the env', () => {
     const withTests = buildCommand(['pytest', '-n', '{threads}', '{tests}'], values(), adapter);
     expect(withTests.args).toEqual(['-n', '4', 'suite::a b', NASTY, '--junit', '/r.xml']);
     expect(withTests.env).toEqual({ REPORT: '1', SEL: 'yes' });
     const withJunit = buildCommand(['pytest', '--junitxml={junit}', '{tests}'], values(), adapter);
-    expect(withJunit.args).toEqual(['--junitxml=/tmp/x y/junit.xml', 'suite::a b', NASTY]);
+    expect(withJunit.args).toEqual(['--junitxml=/tmp/x y/junit.xml', 'suite::a b', NASTY, '-n', '4']);
     expect(withJunit.env).toEqual({ REPORT: '1', SEL: 'yes' });
+    // Only {threads} placed: the report and the rerun selection are still added.
+    const threadsOnly = buildCommand(['pytest', '-n', '{threads}'], values(), adapter);
+    expect(threadsOnly.args).toEqual(['-n', '4', '--junit', '/r.xml', 'sel 1', 'sel2']);
+    // {testList} places the selection (e.g. -PtestList=...): no selection args are appended.
+    const testList = buildCommand(['gradle', 'test', '-PtestList={testList}', '--junit={junit}'], values(), adapter);
+    expect(testList.args).toEqual(['test', '-PtestList=Cls#a,Cls#b', '--junit=/tmp/x y/junit.xml', '-n', '4']);
   });
 
   it('runs one string through sh -c with the additions quoted', () => {

@@ -102,3 +102,24 @@ describe.each(FRAMEWORKS)('dozhim run --framework %s', (framework) => {
     expect(readSummary(s.summary).flaky.length).toBeGreaterThanOrEqual(3);
   });
 });
+
+describe('dozhim run --framework pytest with placeholders', () => {
+  it('`-n {threads}` placed by the user: xdist gets 2 then 1, and the rerun still selects only the flaky tests', async () => {
+    const s = scratchRun('pytest-placeholders');
+    dirs.push(s.root);
+    const suite = sampleSuite('pytest', s.root);
+    requireTools(suite.tools);
+    const proc = await dozhim(
+      ['run', '--framework', 'pytest', '--threads', '2', ...s.args(), '--', ...suite.argv, '-n', '{threads}'],
+      { cwd: suite.dir, env: { ...suite.env, SAMPLE_STATE_DIR: s.sampleState }, timeoutMs: 180_000 },
+    );
+    const out = `${proc.stdout}\n${proc.stderr}`;
+    expect(proc.code, out).toBe(0);
+    expect(readSummary(s.summary).attempts.map((a) => a.threads)).toEqual([2, 1]);
+    // xdist prints one `gwN [count]` per worker it started: two in attempt 1, one in the rerun.
+    expect(out).toMatch(/^gw0 \[12\] \/ gw1 \[12\]$/m);
+    expect(out).toMatch(/^gw0 \[4\]$/m);
+    const flaky = flakyMarkers(s.sampleState);
+    expect(executionCounts(ranLog(s.sampleState))).toEqual(expectedCounts(ranLog(s.sampleState), flaky));
+  });
+});
