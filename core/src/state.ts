@@ -26,6 +26,7 @@ export interface RunState {
 export const isFailure = (s: TestStatus): boolean => s === 'failed' || s === 'error';
 
 const FAILED_EVIDENCE = new Set(['flakyFailure', 'flakyError', 'rerunFailure', 'rerunError']);
+const hasFailedEvidence = (r: TestResult): boolean => r.retries.some((e) => FAILED_EVIDENCE.has(e.kind));
 
 /**
  * Folds attempts (any order; sorted by number here) into the current state of every test.
@@ -39,9 +40,10 @@ export function runState(attempts: readonly Attempt[]): RunState {
     for (const result of attempt.results) {
       const prev = tests.get(result.id);
       const sameAttempt = prev?.attempt === attempt.number;
+      // Evidence in earlier results counts too (a shard or attempt that passed only after an in-run retry).
       const everFailed =
-        (prev?.history.some((h) => isFailure(h.result.status)) ?? false) ||
-        result.retries.some((r) => FAILED_EVIDENCE.has(r.kind));
+        (prev?.history.some((h) => isFailure(h.result.status) || hasFailedEvidence(h.result)) ?? false) ||
+        hasFailedEvidence(result);
       if (!prev) {
         tests.set(result.id, {
           id: result.id,

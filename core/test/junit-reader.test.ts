@@ -1,0 +1,483 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import {
+  type Attempt,
+  DEFAULT_MAX_OUTPUT_CHARS,
+  parseJUnit,
+  readJUnitFile,
+  runState,
+  type TestResult,
+} from '@dozhim/core';
+import { describe, expect, it } from 'vitest';
+
+const fixture = (name: string) => new URL(`./fixtures/handwritten/${name}`, import.meta.url).pathname;
+const read = (name: string) => readJUnitFile(fixture(name));
+const byId = (results: TestResult[]) => new Map(results.map((r) => [r.id, r]));
+const only = (xml: string) => {
+  const { results } = parseJUnit(xml);
+  expect(results).toHaveLength(1);
+  return results[0]!;
+};
+const suite = (cases: string) => `<testsuites><testsuite name="S">${cases}</testsuite></testsuites>`;
+const asAttempt = (results: TestResult[]): Attempt[] => [{ number: 1, results }];
+
+describe('parseJUnit: document shapes', () => {
+  it.each([
+    ['empty <testsuites/>', '<testsuites/>', 0],
+    ['empty <testsuites></testsuites>', '<?xml version="1.0"?>\n<testsuites>\n</testsuites>', 0],
+    ['bare empty <testsuite/>', '<testsuite name="x" tests="0"/>', 0],
+    ['bare <testsuite> root', '<testsuite name="x"><testcase name="a"/><testcase name="b"/></testsuite>', 2],
+    ['testcases straight under <testsuites>', '<testsuites name="r"><testcase name="a"/></testsuites>', 1],
+    [
+      'BOM and comments before the root',
+      '\uFEFF<!-- hi --><testsuites><testsuite><testcase name="a"/></testsuite></testsuites>',
+      1,
+    ],
+  ])('%s → %i results', (_label, xml, n) => {
+    const report = parseJUnit(xml, { source: 'x.xml' });
+    expect(report.results).toHaveLength(n);
+    expect(report.counts.total).toBe(n);
+    expect(report.source).toBe('x.xml');
+  });
+
+  it('decodes bytes by BOM and by the declared encoding', () => {
+    const latin1 = Buffer.from(
+      '<?xml version="1.0" encoding="ISO-8859-1"?><testsuite><testcase name="caf\xe9"/></testsuite>',
+      'latin1',
+    );
+    expect(parseJUnit(latin1).results[0]!.name).toBe('café');
+    const utf16 = Buffer.concat([
+      Buffer.from([0xff, 0xfe]),
+      Buffer.from('<testsuite><testcase name="ü"/></testsuite>', 'utf16le'),
+    ]);
+    expect(parseJUnit(utf16).results[0]!.name).toBe('ü');
+    const utf8 = new TextEncoder().encode('<testsuite><testcase name="日本"/></testsuite>');
+    expect(parseJUnit(utf8).results[0]!.name).toBe('日本');
+  });
+
+  it('keeps number-looking names and classnames as strings', () => {
+    const r = only(suite('<testcase classname="007" name="123" time="1e1"/>'));
+    expect(r).toMatchObject({ classname: '007', name: '123', id: '007::123', durationMs: 10_000 });
+  });
+});
+
+describe('parseJUnit: identity', () => {
+  it.each([
+    ['classname wins', '<testcase classname="a.B" file="f.py" name="t"/>', 'a.B::t'],
+    ['file when no classname', '<testcase file="src/x.test.ts" name="t"/>', 'src/x.test.ts::t'],
+    ['suite when neither', '<testcase name="t"/>', 'S::t'],
+    ['PHPUnit class attribute', '<testcase class="Acme\\Foo" name="t"/>', 'Acme\\Foo::t'],
+    ['whitespace folded', '<testcase classname=" a.B " name="t   with\n  spaces"/>', 'a.B::t with spaces'],
+  ])('%s', (_label, tc, id) => {
+    expect(only(suite(tc)).id).toBe(id);
+  });
+});
+
+describe('parseJUnit: time attribute', () => {
+  it.each([
+    ['1.5', 1500],
+    ['0.0004', 0],
+    ['1,234.5', 1_234_500],
+    ['1,234', 1_234_000],
+    ['1,5', 1500],
+    [' 2 ', 2000],
+    ['abc', 0],
+    ['-3', 0],
+    ['', 0],
+    ['NaN', 0],
+    ['0x10', 0],
+  ])('time="%s" → %i ms', (time, ms) => {
+    expect(only(suite(`<testcase name="t" time="${time}"/>`)).durationMs).toBe(ms);
+  });
+
+  it('missing time is 0', () => {
+    expect(only(suite('<testcase name="t"/>')).durationMs).toBe(0);
+  });
+});
+
+describe('parseJUnit: outcomes', () => {
+  it.each([
+    ['no child → passed', '<testcase name="t"/>', 'passed', undefined],
+    [
+      '<failure> → failed',
+      '<testcase name="t"><failure message="m" type="E">trace</failure></testcase>',
+      'failed',
+      'm',
+    ],
+    ['<error> → error', '<testcase name="t"><error message="m"/></testcase>', 'error', 'm'],
+    ['<skipped/> → skipped', '<testcase name="t"><skipped/></testcase>', 'skipped', undefined],
+    ['<skipped message>', '<testcase name="t"><skipped message="later"/></testcase>', 'skipped', 'later'],
+    [
+      'skipped text becomes message',
+      '<testcase name="t"><skipped>why not</skipped></testcase>',
+      'skipped',
+      'why not',
+    ],
+    [
+      'failure without message: first text line',
+      '<testcase name="t"><failure>\n\n  Error: x\n  at y</failure></testcase>',
+      'failed',
+      'Error: x',
+    ],
+    [
+      'failure + teardown error → failed',
+      '<testcase name="t"><failure message="f"/><error message="e"/></testcase>',
+      'failed',
+      'f',
+    ],
+    [
+      'googletest status="notrun" → skipped',
+      '<testcase name="t" status="notrun" result="suppressed"/>',
+      'skipped',
+      undefined,
+    ],
+    [
+      'googletest result="skipped" → skipped',
+      '<testcase name="t" status="run" result="skipped"/>',
+      'skipped',
+      undefined,
+    ],
+    [
+      'status="run" result="completed" → passed',
+      '<testcase name="t" status="run" result="completed"/>',
+      'passed',
+      undefined,
+    ],
+    ['error + skipped → error', '<testcase name="t"><skipped/><error message="e"/></testcase>', 'error', 'e'],
+  ])('%s', (_label, tc, status, message) => {
+    const r = only(suite(tc));
+    expect(r.status).toBe(status);
+    expect(r.message).toBe(message);
+  });
+
+  it('keeps every message and detail of a failure plus a teardown error', () => {
+    const r = only(
+      suite(
+        '<testcase name="t"><failure message="f" type="AssertionError">ftrace</failure><error message="teardown boom">etrace</error></testcase>',
+      ),
+    );
+    expect(r).toMatchObject({ status: 'failed', message: 'f', type: 'AssertionError' });
+    expect(r.details).toBe('ftrace\n\n[error: teardown boom]\netrace');
+  });
+
+  it('keeps indentation of the first detail line but trims blank edges', () => {
+    const r = only(suite('<testcase name="t"><failure>\n\n    at x\n  at y\n\n</failure></testcase>'));
+    expect(r.details).toBe('    at x\n  at y');
+  });
+});
+
+describe('parseJUnit: text content', () => {
+  it('decodes CDATA, predefined and numeric entities, split CDATA', () => {
+    const r = only(
+      suite(
+        '<testcase name="a &amp; b &lt;c&gt; &quot;d&quot; &apos;e&apos; &#65;&#x42;"><failure message="line1&#10;line2"><![CDATA[x < y && ]]]]><![CDATA[> &amp; raw]]></failure></testcase>',
+      ),
+    );
+    expect(r.name).toBe('a & b <c> "d" \'e\' AB');
+    expect(r.message).toBe('line1\nline2');
+    expect(r.details).toBe('x < y && ]]> &amp; raw');
+  });
+
+  it('leaves unknown named entities as written (there is no DTD to define them)', () => {
+    expect(only(suite('<testcase name="a &nbsp; b"/>')).name).toBe('a &nbsp; b');
+  });
+
+  it('strips ANSI sequences: raw ESC, &#x1B; references, pytest #x1B text, OSC links', () => {
+    const esc = '\x1B';
+    const r = only(
+      suite(
+        `<testcase name="t"><failure message="${esc}[31mred${esc}[0m &#x1B;[1mbold&#x1B;[22m">#x1B[32mgreen#x1B[0m ${esc}]8;;http://x${esc}\\link${esc}]8;;${esc}\\</failure><system-out>${esc}[2Kdone</system-out></testcase>`,
+      ),
+    );
+    expect(r.message).toBe('red bold');
+    expect(r.details).toBe('green link');
+    expect(r.stdout).toBe('done');
+  });
+
+  it('tolerates NUL and other XML-invalid characters (raw and as references)', () => {
+    const r = only(
+      suite(
+        '<testcase name="t\u0000x"><failure message="a&#0;b">c\u0001d\u0008e</failure><system-out>\uFFFEo</system-out></testcase>',
+      ),
+    );
+    expect(r.name).toBe('t\uFFFDx');
+    expect(r.message).toBe('a\uFFFDb');
+    expect(r.details).toBe('c\uFFFDd\uFFFDe');
+    expect(r.stdout).toBe('\uFFFDo');
+  });
+
+  it(`truncates output and details to maxOutputChars (default ${DEFAULT_MAX_OUTPUT_CHARS}) with a visible marker`, () => {
+    const big = `${'a'.repeat(100_000)}END`;
+    const r = only(
+      suite(
+        `<testcase name="t"><failure>START${big}</failure><system-out>${big}</system-out><system-err>short</system-err></testcase>`,
+      ),
+    );
+    expect(r.details!.length).toBeLessThanOrEqual(DEFAULT_MAX_OUTPUT_CHARS);
+    expect(r.details).toMatch(/^STARTa+\n…\[dozhim: \d+ characters truncated\]…\na+END$/);
+    expect(r.stdout!.length).toBeLessThanOrEqual(DEFAULT_MAX_OUTPUT_CHARS);
+    expect(r.stderr).toBe('short');
+    const small = parseJUnit(suite(`<testcase name="t"><system-out>${big}</system-out></testcase>`), {
+      maxOutputChars: 200,
+    });
+    expect(small.results[0]!.stdout!.length).toBeLessThanOrEqual(200);
+    expect(small.results[0]!.stdout).toContain('characters truncated');
+  });
+});
+
+describe('parseJUnit: output and properties', () => {
+  it('attaches suite output to failing cases only', () => {
+    const { results } = parseJUnit(
+      '<testsuite name="S"><testcase name="ok"/><testcase name="bad"><failure/><system-out>own</system-out></testcase><system-out>suite log</system-out><system-err>suite err</system-err></testsuite>',
+    );
+    const m = byId(results);
+    expect(m.get('S::ok')!.stdout).toBeUndefined();
+    expect(m.get('S::bad')!.stdout).toBe('own\n[suite S system-out]\nsuite log');
+    expect(m.get('S::bad')!.stderr).toBe('[suite S system-err]\nsuite err');
+  });
+
+  it('merges suite and case properties, the case winning, nested suites inheriting', () => {
+    const r = only(
+      '<testsuites><properties><property name="a" value="root"/></properties><testsuite name="S"><properties><property name="b" value="suite"/><property name="c" value="suite"/></properties><testsuite name="Inner"><testcase name="t"><properties><property name="c" value="case"/><property name="d">as text</property></properties></testcase></testsuite></testsuite></testsuites>',
+    );
+    expect(r.properties).toEqual({ a: 'root', b: 'suite', c: 'case', d: 'as text' });
+    expect(r.suite).toBe('Inner');
+  });
+
+  it('reads file and line where given, file inherited from the suite', () => {
+    const { results } = parseJUnit(
+      '<testsuite name="S" file="suite.js"><testcase name="a" file="a.js" line="12"/><testcase name="b" line="x"/></testsuite>',
+    );
+    expect(results[0]).toMatchObject({ file: 'a.js', line: 12 });
+    expect(results[1]!.file).toBe('suite.js');
+    expect(results[1]!.line).toBeUndefined();
+  });
+});
+
+describe('parseJUnit: retries inside one report', () => {
+  it('only flaky* children → passed with evidence; failure + rerun* → failed', () => {
+    const { results } = parseJUnit(
+      suite(
+        '<testcase name="flaky"><flakyFailure message="m1" type="T1" time="0.2"><stackTrace>st1</stackTrace><system-out>o1</system-out><system-err>e1</system-err></flakyFailure><flakyError message="m2"/></testcase>' +
+          '<testcase name="broken"><failure message="f0"/><rerunFailure message="f1"/><rerunError message="f2"/></testcase>',
+      ),
+    );
+    const m = byId(results);
+    expect(m.get('S::flaky')).toMatchObject({
+      status: 'passed',
+      retries: [
+        {
+          kind: 'flakyFailure',
+          message: 'm1',
+          type: 'T1',
+          details: 'st1',
+          stdout: 'o1',
+          stderr: 'e1',
+          durationMs: 200,
+        },
+        { kind: 'flakyError', message: 'm2' },
+      ],
+    });
+    expect(m.get('S::broken')).toMatchObject({ status: 'failed', message: 'f0' });
+    expect(m.get('S::broken')!.retries.map((r) => r.kind)).toEqual(['rerunFailure', 'rerunError']);
+    expect(runState(asAttempt(results)).flaky).toEqual(['S::flaky']);
+  });
+
+  it('a repeated testcase is one result: the last status wins, earlier failures are evidence', () => {
+    const { results, counts } = parseJUnit(
+      suite(
+        '<testcase name="t" time="1"><failure message="try 1">tb1</failure><system-out>out1</system-out></testcase>' +
+          '<testcase name="u"/>' +
+          '<testcase name="t" time="2"><error message="try 2"/></testcase>' +
+          '<testcase name="t" time="3"/>' +
+          '<testcase name="v"><failure message="v1"/></testcase><testcase name="v"><failure message="v2"/></testcase>',
+      ),
+    );
+    expect(results.map((r) => r.id)).toEqual(['S::t', 'S::u', 'S::v']);
+    const t = results[0]!;
+    expect(t).toMatchObject({ status: 'passed', durationMs: 3000 });
+    expect(t.retries).toEqual([
+      { kind: 'flakyFailure', message: 'try 1', details: 'tb1', stdout: 'out1', durationMs: 1000 },
+      { kind: 'flakyError', message: 'try 2', durationMs: 2000 },
+    ]);
+    // Still failing: like Surefire, the result shows the first failed try, later ones are reruns.
+    expect(results[2]).toMatchObject({
+      status: 'failed',
+      message: 'v1',
+      retries: [{ kind: 'rerunFailure', message: 'v2' }],
+    });
+    expect(counts).toEqual({ total: 3, passed: 2, failed: 1, error: 0, skipped: 0 });
+    const state = runState(asAttempt(results));
+    expect(state.flaky).toEqual(['S::t']);
+    expect(state.failing).toEqual(['S::v']);
+  });
+});
+
+describe('fixtures written from producers documented formats', () => {
+  it('Surefire rerunFailingTestsCount', async () => {
+    const { results, counts } = await read('surefire-reruns.xml');
+    const m = byId(results);
+    expect(counts).toEqual({ total: 4, passed: 2, failed: 1, error: 1, skipped: 0 });
+    const pays = m.get('com.example.CheckoutIT::paysWithCard')!;
+    expect(pays).toMatchObject({ status: 'passed', durationMs: 1204 });
+    expect(pays.retries).toEqual([
+      {
+        kind: 'flakyFailure',
+        message: 'expected:<200> but was:<503>',
+        type: 'java.lang.AssertionError',
+        details:
+          'java.lang.AssertionError: expected:<200> but was:<503>\n\tat com.example.CheckoutIT.paysWithCard(CheckoutIT.java:42)',
+        stdout: 'POST /pay -> 503',
+        stderr: 'WARN gateway slow',
+      },
+    ]);
+    const refunds = m.get('com.example.CheckoutIT::refunds')!;
+    expect(refunds).toMatchObject({
+      status: 'failed',
+      message: 'refund not found',
+      stdout: 'first run output',
+    });
+    expect(refunds.retries.map((r) => [r.kind, r.message, r.stdout])).toEqual([
+      ['rerunFailure', 'refund not found (rerun 1)', 'rerun 1 output'],
+      ['rerunFailure', 'refund not found (rerun 2)', undefined],
+    ]);
+    expect(m.get('com.example.CheckoutIT::connects')).toMatchObject({
+      status: 'error',
+      type: 'java.net.ConnectException',
+    });
+    const orders = m.get('com.example.CheckoutIT::listsOrders')!;
+    expect(orders.properties).toEqual({ 'java.version': '17.0.9', env: 'case' });
+    expect(orders.retries.map((r) => r.kind).sort()).toEqual(['flakyError', 'flakyFailure']);
+    expect(runState(asAttempt(results)).flaky).toEqual([
+      'com.example.CheckoutIT::listsOrders',
+      'com.example.CheckoutIT::paysWithCard',
+    ]);
+  });
+
+  it('Gradle mergeReruns', async () => {
+    const { results, counts } = await read('gradle-merge-reruns.xml');
+    const m = byId(results);
+    expect(counts).toEqual({ total: 3, passed: 1, failed: 1, error: 0, skipped: 1 });
+    expect(m.get('org.acme.SearchTest::findsByTitle()')!.retries).toEqual([
+      {
+        kind: 'flakyFailure',
+        message: 'org.opentest4j.AssertionFailedError: expected: <3> but was: <2>',
+        type: 'org.opentest4j.AssertionFailedError',
+        details:
+          'org.opentest4j.AssertionFailedError: expected: <3> but was: <2>\n\tat org.acme.SearchTest.findsByTitle(SearchTest.java:21)',
+      },
+    ]);
+    const paginates = m.get('org.acme.SearchTest::paginates()')!;
+    expect(paginates.status).toBe('failed');
+    expect(paginates.retries.map((r) => r.kind)).toEqual(['rerunFailure']);
+    // Gradle's default: output lives on the suite; failing cases get it attached.
+    expect(paginates.stdout).toBe('[suite org.acme.SearchTest system-out]\nindexing 3 documents');
+    expect(m.get('org.acme.SearchTest::findsByTitle()')!.stdout).toBeUndefined();
+  });
+
+  it('pytest xunit1: file/line, failure + teardown error, skips, #x1B escapes', async () => {
+    const { results, counts } = await read('pytest-xunit1.xml');
+    expect(counts).toEqual({ total: 4, passed: 1, failed: 1, error: 0, skipped: 2 });
+    const login = results[0]!;
+    expect(login).toMatchObject({
+      id: 'tests.test_login::test_login[admin]',
+      file: 'tests/test_login.py',
+      line: 11,
+      status: 'failed',
+      message: 'AssertionError: assert 401 == 200',
+      stdout: 'logging in',
+      properties: { owner: 'auth-team' },
+      durationMs: 101,
+    });
+    expect(login.details).toContain('E       AssertionError: assert 401 == 200');
+    expect(login.details).toContain('[error: failed on teardown with "RuntimeError: session leak"]');
+    expect(login.details).toContain('E       RuntimeError: session leak');
+    expect(results[2]).toMatchObject({ status: 'skipped', message: 'needs SSO server', type: 'pytest.skip' });
+    expect(results[3]!.status).toBe('skipped');
+    expect(results[3]!.message).toBeUndefined();
+  });
+
+  it('jest-junit: file attribute, message from text, ANSI, retryTimes as repeated testcases', async () => {
+    const { results, counts } = await read('jest-junit.xml');
+    expect(counts).toEqual({ total: 2, passed: 2, failed: 0, error: 0, skipped: 0 });
+    const coupon = byId(results).get('cart applies a coupon::cart applies a coupon')!;
+    expect(coupon).toMatchObject({ status: 'passed', file: 'src/cart.test.ts', durationMs: 900 });
+    expect(coupon.retries).toHaveLength(1);
+    expect(coupon.retries[0]).toMatchObject({
+      kind: 'flakyFailure',
+      message: 'Error: expect(received).toBe(expected)',
+    });
+    expect(coupon.retries[0]!.details).not.toContain('\x1B');
+    expect(runState(asAttempt(results)).flaky).toEqual(['cart applies a coupon::cart applies a coupon']);
+  });
+
+  it('Playwright: retries as repeated testcases, properties on the case', async () => {
+    const { results, counts } = await read('playwright.xml');
+    expect(counts).toEqual({ total: 2, passed: 1, failed: 1, error: 0, skipped: 0 });
+    const pays = byId(results).get('checkout.spec.ts::checkout › pays')!;
+    expect(pays).toMatchObject({
+      status: 'passed',
+      properties: { 'annotation.issue': 'https://example.com/issues/1' },
+    });
+    expect(pays.retries[0]).toMatchObject({ kind: 'flakyFailure', type: 'FAILURE' });
+    expect(pays.retries[0]!.stdout).toContain('[[ATTACHMENT|test-results/checkout-pays/trace.zip]]');
+  });
+
+  it('nested suites (PHPUnit): innermost suite, inherited file and properties', async () => {
+    const { results } = await read('nested-suites.xml');
+    expect(results.map((r) => [r.id, r.suite, r.file, r.line, r.properties.level])).toEqual([
+      ['Acme.MathTest::testAdds', 'Acme\\MathTest', '/app/tests/MathTest.php', 12, 'root'],
+      [
+        'Acme\\MathTest::testDivides with data set #0',
+        'Acme\\MathTest::testDivides',
+        '/app/tests/MathTest.php',
+        20,
+        'provider',
+      ],
+      [
+        '/app/tests/MathTest.php::testDivides with data set #1',
+        'Acme\\MathTest::testDivides',
+        '/app/tests/MathTest.php',
+        undefined,
+        'provider',
+      ],
+    ]);
+  });
+
+  it('gotestsum: empty type, package output attached to the failure', async () => {
+    const { results } = await read('gotestsum.xml');
+    const failed = results.find((r) => r.status === 'failed')!;
+    expect(failed).toMatchObject({
+      id: 'example.com/shop/cart::TestDiscount/ten_percent',
+      message: 'Failed',
+    });
+    expect(failed.type).toBeUndefined();
+    expect(failed.details).toContain('cart_test.go:31: got 90, want 91');
+    expect(failed.stdout).toBe(
+      '[suite example.com/shop/cart system-out]\nFAIL\texample.com/shop/cart\t0.420s',
+    );
+    expect(failed.properties).toEqual({ 'go.version': 'go1.19' });
+  });
+});
+
+describe('readJUnitFile', () => {
+  it('names the file in results and errors', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'dozhim-reader-'));
+    const path = join(dir, 'report.xml');
+    writeFileSync(path, '<testsuite><testcase name="a"/></testsuite>');
+    expect((await readJUnitFile(path)).source).toBe(path);
+    writeFileSync(path, '<testsuite><testcase name="a"></testsuite>');
+    await expect(readJUnitFile(path)).rejects.toMatchObject({
+      name: 'JUnitParseError',
+      code: 'malformed',
+      source: path,
+    });
+  });
+
+  it('lets a missing file fail with the fs error', async () => {
+    await expect(readJUnitFile(join(tmpdir(), 'dozhim-no-such-file.xml'))).rejects.toMatchObject({
+      code: 'ENOENT',
+    });
+  });
+});
