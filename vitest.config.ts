@@ -8,7 +8,12 @@ export default defineConfig({
     alias: { '@dozhim/core': fileURLToPath(new URL('./core/src/index.ts', import.meta.url)) },
   },
   test: {
-    include: ['core/test/**/*.test.ts', 'reporter/test/**/*.test.ts', 'retry-cli/test/**/*.test.ts', 'test/**/*.test.ts'],
+    include: [
+      'core/test/**/*.test.ts',
+      'reporter/test/**/*.test.ts',
+      'retry-cli/test/**/*.test.ts',
+      'test/**/*.test.ts',
+    ],
     exclude: ['**/node_modules/**', '**/dist/**', 'test/suites/**'],
     testTimeout: 60_000,
     hookTimeout: 120_000,

@@ -6,7 +6,11 @@ import { execFileSync, spawnSync } from 'node:child_process';
 
 /** tool label → [probe command, Debian packages providing it] */
 const TOOLS = [
-  ['pytest + pytest-xdist + pytest-rerunfailures (Debian python3)', ['/usr/bin/python3', '-c', 'import pytest, xdist, pytest_rerunfailures'], ['python3-pytest', 'python3-pytest-xdist', 'python3-pytest-rerunfailures']],
+  [
+    'pytest + pytest-xdist + pytest-rerunfailures (Debian python3)',
+    ['/usr/bin/python3', '-c', 'import pytest, xdist, pytest_rerunfailures'],
+    ['python3-pytest', 'python3-pytest-xdist', 'python3-pytest-rerunfailures'],
+  ],
   ['go', ['go', 'version'], ['golang-go']],
   ['gotestsum', ['gotestsum', '--version'], ['gotestsum']],
 ];
@@ -18,14 +22,19 @@ if (missing.length === 0) process.exit(0);
 const packages = [...new Set(missing.flatMap(([, , pkgs]) => pkgs))];
 const names = missing.map(([label]) => label).join(', ');
 if (process.getuid?.() !== 0) {
-  console.error(`ensure-tools: missing ${names}.\nInstall them as root: apt-get install -y ${packages.join(' ')}`);
+  console.error(
+    `ensure-tools: missing ${names}.\nInstall them as root: apt-get install -y ${packages.join(' ')}`,
+  );
   process.exit(1);
 }
 console.log(`ensure-tools: installing ${packages.join(' ')} (for ${names})`);
 const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
 try {
   execFileSync('apt-get', ['update', '-qq'], { stdio: 'inherit', env });
-  execFileSync('apt-get', ['install', '-y', '-qq', '--no-install-recommends', ...packages], { stdio: 'inherit', env });
+  execFileSync('apt-get', ['install', '-y', '-qq', '--no-install-recommends', ...packages], {
+    stdio: 'inherit',
+    env,
+  });
 } catch (e) {
   console.error(`ensure-tools: apt-get failed (${e.message}); tests need: ${names}`);
   process.exit(1);

@@ -5,8 +5,9 @@
  */
 import { createReadStream } from 'node:fs';
 import { readFile, stat } from 'node:fs/promises';
-import { type EntityDecoderOptions, XMLParser } from 'fast-xml-parser';
+import type { EntityDecoderOptions } from 'fast-xml-parser';
 import { executionsOf, normalizeEvidence, primaryIndex } from './executions.js';
+import { XMLParser } from './fxp.js';
 import { testId } from './identity.js';
 import { JUnitParseError } from './junit-errors.js';
 import { firstLine, parseDurationMs, parseLine, trimBlankLines } from './junit-values.js';
@@ -361,6 +362,7 @@ class RepeatFolder {
   add(r: TestResult): void {
     const prev = this.first.get(r.id);
     if (prev === undefined) this.first.set(r.id, r);
+    else if (isPhaseError(r)) mergePhaseError(this.repeated.get(r.id)?.at(-1) ?? prev, r);
     else {
       const tries = this.repeated.get(r.id);
       if (tries) tries.push(r);
@@ -373,6 +375,28 @@ class RepeatFolder {
       const tries = this.repeated.get(r.id);
       return tries ? foldTries(tries) : r;
     });
+  }
+}
+
+/**
+ * pytest reports a setup/teardown error as a second testcase with the same name, written right after
+ * the call phase's one. That is the same execution, not a retry: merge it into the latest try, as the
+ * reader does for a failure plus an error inside one testcase (the failure keeps precedence).
+ */
+const isPhaseError = (r: TestResult): boolean =>
+  r.status === 'error' && /^failed on (?:setup|teardown) with /.test(r.message ?? '');
+
+function mergePhaseError(target: TestResult, phase: TestResult): void {
+  if (target.status === 'failed' || target.status === 'error') {
+    const section = `[error: ${phase.message}]${phase.details ? `\n${phase.details}` : ''}`;
+    target.details = target.details ? `${target.details}\n\n${section}` : section;
+    return;
+  }
+  // The call passed (or was skipped) and only the phase broke: the test is in error.
+  target.status = 'error';
+  for (const key of ['message', 'type', 'details'] as const) {
+    if (phase[key] === undefined) delete target[key];
+    else target[key] = phase[key];
   }
 }
 

@@ -33,7 +33,10 @@ export interface TestResult {
   stdout?: string;
   stderr?: string;
   properties: Record<string, string>;
-  /** Earlier failed tries of this test inside the same file (flaky/rerun elements, repeated testcases). */
+  /**
+   * Other failed tries of this test recorded in the same report (flaky/rerun elements, repeated
+   * testcases): `flaky*` came before a pass, `rerun*` after the failure shown in message/details.
+   */
   retries: RetryEvidence[];
 }
 

@@ -99,7 +99,9 @@ export function parseThreadsSchedule(input: string): ThreadsSchedule {
   const parts = s.split(',').map((p) => p.trim());
   const threads = parts.map(Number);
   if (parts.length === 0 || threads.some((n, i) => parts[i] === '' || !Number.isInteger(n) || n < 1)) {
-    throw new RangeError(`threads schedule must be "halve" or a list of positive integers like 8,4,2, got "${s}"`);
+    throw new RangeError(
+      `threads schedule must be "halve" or a list of positive integers like 8,4,2, got "${s}"`,
+    );
   }
   return { kind: 'list', threads };
 }
@@ -108,7 +110,10 @@ export function parseThreadsSchedule(input: string): ThreadsSchedule {
  * Threads for a 1-based attempt. `halve`: threads / 2^(n-1), never below minThreads (8→4→2→1→1).
  * `list`: the n-th entry; past the end of the list, its last entry.
  */
-export function threadsForAttempt(attempt: number, options: Pick<PolicyOptions, 'threads' | 'schedule' | 'minThreads'>): number {
+export function threadsForAttempt(
+  attempt: number,
+  options: Pick<PolicyOptions, 'threads' | 'schedule' | 'minThreads'>,
+): number {
   const floor = Math.max(1, options.minThreads);
   if (options.schedule.kind === 'list') {
     const list = options.schedule.threads;
@@ -154,7 +159,9 @@ export function decide(attempts: readonly Attempt[], options: Partial<PolicyOpti
   const flaky = state.flaky.filter((id) => !o.quarantine.has(id));
 
   const failedInAttempt = new Set(
-    latest.results.filter((r) => (r.status === 'failed' || r.status === 'error') && !o.quarantine.has(r.id)).map((r) => r.id),
+    latest.results
+      .filter((r) => (r.status === 'failed' || r.status === 'error') && !o.quarantine.has(r.id))
+      .map((r) => r.id),
   ).size;
   const limit = maxFailedLimit(o.maxFailed, new Set(first.results.map((r) => r.id)).size);
   const outcome: Outcome = failing.length > 0 ? 'failed' : flaky.length > 0 ? 'flaky' : 'passed';
@@ -173,7 +180,8 @@ export function decide(attempts: readonly Attempt[], options: Partial<PolicyOpti
   };
 
   if (failing.length === 0) {
-    const line = flaky.length === 0 ? 'FINISHED' : `FINISHED - ${plural(flaky.length, 'flaky test')} passed on rerun`;
+    const line =
+      flaky.length === 0 ? 'FINISHED' : `FINISHED - ${plural(flaky.length, 'flaky test')} passed on rerun`;
     return { ...base, action: 'finish', reason: 'all-passed', line };
   }
   if (failedInAttempt > limit) {
@@ -185,7 +193,12 @@ export function decide(attempts: readonly Attempt[], options: Partial<PolicyOpti
     const latestStatus = new Map(latest.results.map((r) => [r.id, r.status]));
     const progressed = before.failing.some((id) => latestStatus.get(id) === 'passed');
     if (!progressed) {
-      return { ...base, action: 'terminate', reason: 'no-progress', line: 'TERMINATED - no test passed after retry' };
+      return {
+        ...base,
+        action: 'terminate',
+        reason: 'no-progress',
+        line: 'TERMINATED - no test passed after retry',
+      };
     }
   }
   if (retryable.length === 0) {

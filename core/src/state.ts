@@ -63,7 +63,8 @@ export function runState(attempts: readonly Attempt[]): RunState {
         prev.latest = result;
         prev.attempt = attempt.number;
       }
-      prev.flaky = prev.status === 'passed' && (everFailed || prev.history.some((h) => isFailure(h.result.status)));
+      prev.flaky =
+        prev.status === 'passed' && (everFailed || prev.history.some((h) => isFailure(h.result.status)));
     }
   }
   const failing: string[] = [];

@@ -2,7 +2,7 @@
  * The checks every JUnit input passes before the XML parser sees it: size cap, decoding, empty input,
  * no DTD, XML-invalid characters, well-formedness. Each failure is a typed JUnitParseError.
  */
-import { XMLValidator } from 'fast-xml-parser';
+import { XMLValidator } from './fxp.js';
 import { JUnitParseError, positionOf } from './junit-errors.js';
 import { replaceInvalidXmlChars, stripAnsi } from './xml-text.js';
 

@@ -312,6 +312,31 @@ describe('parseJUnit: retries inside one report', () => {
     expect(state.flaky).toEqual(['S::t']);
     expect(state.failing).toEqual(['S::v']);
   });
+  it('pytest 7 setup/teardown errors written as a second testcase are the same execution, not a retry', () => {
+    const { results, counts } = parseJUnit(
+      suite(
+        '<testcase classname="m" name="a"><failure message="assert 1 == 2">call tb</failure></testcase>' +
+          '<testcase classname="m" name="a"><error message="failed on teardown with &quot;RuntimeError: leak&quot;">td tb</error></testcase>' +
+          '<testcase classname="m" name="b"/>' +
+          '<testcase classname="m" name="b"><error message="failed on teardown with &quot;OSError&quot;" type="x">td2</error></testcase>',
+      ),
+    );
+    expect(results.find((r) => r.id === 'm::a')).toMatchObject({
+      status: 'failed',
+      message: 'assert 1 == 2',
+      details: 'call tb\n\n[error: failed on teardown with "RuntimeError: leak"]\ntd tb',
+      retries: [],
+    });
+    // The call passed, its teardown broke: the test is in error (pytest: "1 passed, 1 error").
+    expect(results.find((r) => r.id === 'm::b')).toMatchObject({
+      status: 'error',
+      message: 'failed on teardown with "OSError"',
+      details: 'td2',
+      retries: [],
+    });
+    expect(counts).toEqual({ total: 2, passed: 0, failed: 1, error: 1, skipped: 0 });
+    expect(runState(asAttempt(results)).flaky).toEqual([]);
+  });
 });
 
 describe('fixtures written from producers documented formats', () => {

@@ -23,7 +23,13 @@ describe('decide: the reason for every stop, and its boundaries', () => {
     {
       name: '0 failures finishes after the first attempt',
       attempts: [attempt(1, 8, { passed: pass })],
-      expect: { action: 'finish', reason: 'all-passed', line: 'FINISHED', outcome: 'passed', testsToRerun: [] },
+      expect: {
+        action: 'finish',
+        reason: 'all-passed',
+        line: 'FINISHED',
+        outcome: 'passed',
+        testsToRerun: [],
+      },
     },
     {
       name: 'default maxFailed: 40 failures still retry',
@@ -33,7 +39,11 @@ describe('decide: the reason for every stop, and its boundaries', () => {
     {
       name: 'default maxFailed: 41 failures terminate',
       attempts: [attempt(1, 8, { passed: pass, failed: ids('f', 41) })],
-      expect: { action: 'terminate', reason: 'too-many-failed', line: 'TERMINATED - too many failed tests: 41 > 40' },
+      expect: {
+        action: 'terminate',
+        reason: 'too-many-failed',
+        line: 'TERMINATED - too many failed tests: 41 > 40',
+      },
     },
     {
       name: 'errors count as failures for the threshold',
@@ -50,7 +60,11 @@ describe('decide: the reason for every stop, and its boundaries', () => {
       name: '10% of 110 tests = 11: 12 failures terminate',
       attempts: [attempt(1, 8, { passed: pass.slice(0, 98), failed: ids('f', 12) })],
       options: { maxFailed: parseMaxFailed('10%') },
-      expect: { action: 'terminate', reason: 'too-many-failed', line: 'TERMINATED - too many failed tests: 12 > 10% (11)' },
+      expect: {
+        action: 'terminate',
+        reason: 'too-many-failed',
+        line: 'TERMINATED - too many failed tests: 12 > 10% (11)',
+      },
     },
     {
       name: 'the percent is of the FIRST attempt, also checked after a rerun',
@@ -59,11 +73,18 @@ describe('decide: the reason for every stop, and its boundaries', () => {
         attempt(2, 4, { passed: ids('f', 1), failed: ids('f', 9, 2) }),
       ],
       options: { maxFailed: parseMaxFailed('5%') },
-      expect: { action: 'terminate', reason: 'too-many-failed', line: 'TERMINATED - too many failed tests: 9 > 5% (5)' },
+      expect: {
+        action: 'terminate',
+        reason: 'too-many-failed',
+        line: 'TERMINATED - too many failed tests: 9 > 5% (5)',
+      },
     },
     {
       name: 'no progress: the same set fails again',
-      attempts: [attempt(1, 8, { passed: pass, failed: ids('f', 5) }), attempt(2, 4, { failed: ids('f', 5) })],
+      attempts: [
+        attempt(1, 8, { passed: pass, failed: ids('f', 5) }),
+        attempt(2, 4, { failed: ids('f', 5) }),
+      ],
       expect: { action: 'terminate', reason: 'no-progress', line: 'TERMINATED - no test passed after retry' },
     },
     {
@@ -85,7 +106,10 @@ describe('decide: the reason for every stop, and its boundaries', () => {
     },
     {
       name: 'stopOnNoProgress off keeps retrying the same failures',
-      attempts: [attempt(1, 8, { passed: pass, failed: ids('f', 5) }), attempt(2, 4, { failed: ids('f', 5) })],
+      attempts: [
+        attempt(1, 8, { passed: pass, failed: ids('f', 5) }),
+        attempt(2, 4, { failed: ids('f', 5) }),
+      ],
       options: { stopOnNoProgress: false },
       expect: { action: 'retry', nextAttempt: 3, nextThreads: 2 },
     },
@@ -107,7 +131,10 @@ describe('decide: the reason for every stop, and its boundaries', () => {
     },
     {
       name: 'flaky only: passes after a rerun',
-      attempts: [attempt(1, 8, { passed: pass, failed: ids('f', 3) }), attempt(2, 4, { passed: ids('f', 3) })],
+      attempts: [
+        attempt(1, 8, { passed: pass, failed: ids('f', 3) }),
+        attempt(2, 4, { passed: ids('f', 3) }),
+      ],
       expect: {
         action: 'finish',
         reason: 'all-passed',
@@ -121,7 +148,13 @@ describe('decide: the reason for every stop, and its boundaries', () => {
       name: 'quarantined failures are reported but neither fail the run nor get retried',
       attempts: [attempt(1, 8, { passed: pass, failed: ['q::1', 'q::2'] })],
       options: { quarantine: new Set(['q::1', 'q::2']) },
-      expect: { action: 'finish', reason: 'all-passed', outcome: 'passed', quarantined: ['q::1', 'q::2'], failing: [] },
+      expect: {
+        action: 'finish',
+        reason: 'all-passed',
+        outcome: 'passed',
+        quarantined: ['q::1', 'q::2'],
+        failing: [],
+      },
     },
     {
       name: 'quarantine only removes quarantined failures: others are retried',
@@ -139,7 +172,12 @@ describe('decide: the reason for every stop, and its boundaries', () => {
       name: 'retryOn: only matching failures are retried, the others are reported as not retried',
       attempts: [attempt(1, 8, { passed: pass, failed: ['a::assert'], error: ['n::net'] })],
       options: { retryOn: [/ConnectionError|503/] },
-      expect: { action: 'retry', testsToRerun: ['n::net'], notRetried: ['a::assert'], failing: ['a::assert', 'n::net'] },
+      expect: {
+        action: 'retry',
+        testsToRerun: ['n::net'],
+        notRetried: ['a::assert'],
+        failing: ['a::assert', 'n::net'],
+      },
     },
     {
       name: 'retryOn matching nothing: finish failed without a pointless rerun',

@@ -5,7 +5,10 @@ import { attempt, result } from './helpers.js';
 
 describe('testId', () => {
   it.each([
-    [{ classname: 'tests.test_api.TestLogin', name: 'test_ok[param-1]' }, 'tests.test_api.TestLogin::test_ok[param-1]'],
+    [
+      { classname: 'tests.test_api.TestLogin', name: 'test_ok[param-1]' },
+      'tests.test_api.TestLogin::test_ok[param-1]',
+    ],
     [{ classname: '', file: 'src/a.spec.ts', name: 'suite > case' }, 'src/a.spec.ts::suite > case'],
     [{ suite: 'pkg/api', name: 'TestA/sub_1' }, 'pkg/api::TestA/sub_1'],
     [{ name: 'lonely' }, 'lonely'],
@@ -21,7 +24,9 @@ describe('testId', () => {
   });
 
   it('is the same for the same test from different shards (suite names differ)', () => {
-    expect(testId({ suite: 'shard-1', classname: 'c', name: 'n' })).toBe(testId({ suite: 'shard-2', classname: 'c', name: 'n' }));
+    expect(testId({ suite: 'shard-1', classname: 'c', name: 'n' })).toBe(
+      testId({ suite: 'shard-2', classname: 'c', name: 'n' }),
+    );
   });
 
   it('splitTestId inverts testId at the first separator', () => {
@@ -43,7 +48,11 @@ describe('runState', () => {
   });
 
   it('a test failing again after passing is failing, not flaky', () => {
-    const s = runState([attempt(1, 2, { failed: ['a::1'] }), attempt(2, 1, { passed: ['a::1'] }), attempt(3, 1, { failed: ['a::1'] })]);
+    const s = runState([
+      attempt(1, 2, { failed: ['a::1'] }),
+      attempt(2, 1, { passed: ['a::1'] }),
+      attempt(3, 1, { failed: ['a::1'] }),
+    ]);
     expect(s.failing).toEqual(['a::1']);
     expect(s.flaky).toEqual([]);
   });
@@ -54,7 +63,9 @@ describe('runState', () => {
   });
 
   it('retry evidence inside one report marks a passing test flaky', () => {
-    const s = runState([{ number: 1, results: [result('a::1', 'passed', { retries: [{ kind: 'flakyError' }] })] }]);
+    const s = runState([
+      { number: 1, results: [result('a::1', 'passed', { retries: [{ kind: 'flakyError' }] })] },
+    ]);
     expect(s.flaky).toEqual(['a::1']);
   });
 });

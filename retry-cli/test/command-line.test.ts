@@ -132,8 +132,18 @@ describe('buildCommand', () => {
     const threadsOnly = buildCommand(['pytest', '-n', '{threads}'], values(), adapter);
     expect(threadsOnly.args).toEqual(['-n', '4', '--junit', '/r.xml', 'sel 1', 'sel2']);
     // {testList} places the selection (e.g. -PtestList=...): no selection args are appended.
-    const testList = buildCommand(['gradle', 'test', '-PtestList={testList}', '--junit={junit}'], values(), adapter);
-    expect(testList.args).toEqual(['test', '-PtestList=Cls#a,Cls#b', '--junit=/tmp/x y/junit.xml', '-n', '4']);
+    const testList = buildCommand(
+      ['gradle', 'test', '-PtestList={testList}', '--junit={junit}'],
+      values(),
+      adapter,
+    );
+    expect(testList.args).toEqual([
+      'test',
+      '-PtestList=Cls#a,Cls#b',
+      '--junit=/tmp/x y/junit.xml',
+      '-n',
+      '4',
+    ]);
   });
 
   it('runs one string through sh -c with the additions quoted', () => {

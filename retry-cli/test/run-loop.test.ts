@@ -5,6 +5,7 @@ import { decide, type TestResult } from '@dozhim/core';
 import { describe, expect, it } from 'vitest';
 import { infrastructureProblem, NO_RESULT_MESSAGE, rerunResults } from '../src/execute-attempt.js';
 import { LocalState } from '../src/local-state.js';
+import type { ProcessResult } from '../src/process-runner.js';
 import { nextPlan, testRefs } from '../src/run-loop.js';
 
 const result = (
@@ -95,8 +96,8 @@ describe('local state', () => {
 });
 
 describe('infrastructure guards (exit 7, never retried)', () => {
-  const ok = { exitCode: 1, signal: null, timedOut: false, durationMs: 10 };
-  const guard = (result: Partial<typeof ok> & Record<string, unknown>, reportFiles: string[] = ['/r.xml']) =>
+  const ok: ProcessResult = { exitCode: 1, signal: null, timedOut: false, durationMs: 10 };
+  const guard = (result: Partial<ProcessResult>, reportFiles: string[] = ['/r.xml']) =>
     infrastructureProblem({
       result: { ...ok, ...result },
       reportFiles,
