@@ -23,7 +23,8 @@ test.describe('arith', () => {
     expect(failRequested() ? 7 / 2 : 6 / 2).toBe(3);
   });
 
-  test.skip('rounds half to even', () => {
+  // fixme = declared skipped (Playwright reports it as skipped), without a test.skip that reads like a leftover.
+  test.fixme('rounds half to even', () => {
     ran('arith.skipped');
   });
 });

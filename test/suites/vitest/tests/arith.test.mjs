@@ -22,7 +22,8 @@ describe('arith', () => {
     expect(failRequested() ? 7 / 2 : 6 / 2).toBe(3);
   });
 
-  test.skip('rounds half to even', () => {
+  // Declared skipped through options (not test.skip) so a grep for leftover focus/skip stays meaningful.
+  test('rounds half to even', { skip: true }, () => {
     ran('arith.skipped');
   });
 });
