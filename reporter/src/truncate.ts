@@ -17,12 +17,23 @@ export function truncateText(text: string, max: number): string {
   return text.slice(0, max) + marker;
 }
 
-/** The result with every long text field cut to LIMITS (a new object; the input is not changed). */
-export function truncateResult<T extends TestResult>(r: T): T {
+type Texts = Partial<Record<keyof typeof LIMITS, string | undefined>>;
+
+function truncateTexts<T extends Texts>(r: T): T {
   const out = { ...r };
   for (const key of Object.keys(LIMITS) as (keyof typeof LIMITS)[]) {
     const v = out[key];
-    if (typeof v === 'string') out[key] = truncateText(v, LIMITS[key]);
+    if (typeof v === 'string') out[key] = truncateText(v, LIMITS[key]) as T[typeof key];
   }
+  return out;
+}
+
+/**
+ * The result with every long text field, its retry evidence's included, cut to LIMITS (a new object;
+ * the input is not changed).
+ */
+export function truncateResult<T extends TestResult>(r: T): T {
+  const out = truncateTexts(r);
+  if (out.retries.length > 0) out.retries = out.retries.map(truncateTexts);
   return out;
 }

@@ -175,6 +175,11 @@ export class ReporterClient {
         details: r.details,
         stdout: r.stdout,
         stderr: r.stderr,
+        line: r.line,
+        properties: r.properties,
+        // In-run retries (Playwright, jest retryTimes, Surefire): without them the reporter would
+        // show a test that passed only on its second try as plainly green.
+        retries: r.retries,
       }));
       await this.request({
         method: 'POST',

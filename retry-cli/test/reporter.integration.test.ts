@@ -119,6 +119,27 @@ describe('dozhim with the reporter', () => {
     expect(attempt1.data).toHaveLength(4);
   });
 
+  it('uploads in-run retry evidence: a test that passed on its framework retry is flaky in the reporter too', async () => {
+    const { url } = await startReporter();
+    const dir = await mkdtemp(join(tmpdir(), 'dozhim-cli-'));
+    // The framework retried inside the run (Playwright/jest retries): the same testcase twice.
+    const xml =
+      '<testsuites><testsuite name="s"><testcase classname="ui.Cart" name="adds an item"><failure message="timeout"/></testcase>' +
+      '<testcase classname="ui.Cart" name="adds an item"/><testcase classname="ui.Cart" name="removes it"/></testsuite></testsuites>';
+    const script = `require('node:fs').writeFileSync(process.env.DOZHIM_JUNIT, ${JSON.stringify(xml)})`;
+    const r = await runCli(
+      ['run', ...common(dir), '--run-id', 'in-run-retry', '--reporter', url, '--', 'node', '-e', script],
+      dir,
+    );
+    expect(r.code, r.stderr + r.stdout).toBe(0);
+    const run = await getJson(`${url}/api/v1/runs/in-run-retry`);
+    expect(run.attempts).toHaveLength(1);
+    expect(run.current.flaky).toEqual(['ui.Cart::adds an item']);
+    const report = parseJUnit(await (await fetch(`${url}/api/v1/runs/in-run-retry/report.xml`)).text());
+    const retried = report.results.find((t) => t.id === 'ui.Cart::adds an item');
+    expect(retried?.retries.map((e) => [e.kind, e.message])).toEqual([['flakyFailure', 'timeout']]);
+  });
+
   it('falls back to local mode, loudly, when the reporter is unreachable, and still exits right', async () => {
     const s = await makeSuite([...passing(2), { classname: 'suite.Flaky', name: 'once', failTimes: 1 }]);
     const dead = `http://127.0.0.1:${await deadPort()}`;

@@ -80,6 +80,20 @@ export const UploadResponse = z
 /** Identity texts: generous (hostile parametrized names exist); the body size limit bounds the rest. */
 const ident = () => z.string().max(65_536);
 
+/** A failed try recorded with the result (Surefire flaky and rerun elements, in-run retries). */
+export const RetryEvidenceInput = z
+  .object({
+    kind: z.enum(['flakyFailure', 'flakyError', 'rerunFailure', 'rerunError']),
+    message: z.string().optional(),
+    type: ident().optional(),
+    details: z.string().optional(),
+    stdout: z.string().optional(),
+    stderr: z.string().optional(),
+    durationMs: z.number().nonnegative().optional(),
+  })
+  .strict()
+  .openapi('RetryEvidence');
+
 export const ResultInput = z
   .object({
     id: ident().optional().openapi({ description: 'Defaults to `<classname|file|suite>::<name>`.' }),
@@ -94,6 +108,15 @@ export const ResultInput = z
     details: z.string().optional().openapi({ description: 'Truncated to 64 KiB when stored.' }),
     stdout: z.string().optional().openapi({ description: 'Truncated to 64 KiB when stored.' }),
     stderr: z.string().optional().openapi({ description: 'Truncated to 64 KiB when stored.' }),
+    line: z.number().int().nonnegative().optional(),
+    properties: z.record(z.string(), z.string()).optional(),
+    retries: z
+      .array(RetryEvidenceInput)
+      .max(100)
+      .optional()
+      .openapi({
+        description: 'Other failed tries of the test in this attempt; a passing result with some is flaky.',
+      }),
   })
   .strict()
   .refine((r) => (r.id ?? testId(r)) !== '', 'a result needs an id, or a name or scope to derive one from')

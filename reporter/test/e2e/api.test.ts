@@ -323,6 +323,41 @@ describe('uploads and the current state', () => {
     expect(run.body.attempts[0].shards.map((s: { name: string }) => s.name)).toEqual(['api', 'empty']);
   });
 
+  it('JSON results keep retry evidence, line and properties: an in-run retry makes the test flaky', async () => {
+    const id = 'json-retries';
+    const long = 'x'.repeat(70_000);
+    const r = await call(
+      `${runPath(base, id)}/attempts/1/results`,
+      json('POST', {
+        results: [
+          {
+            classname: 'P',
+            name: 'retried',
+            status: 'passed',
+            line: 12,
+            properties: { owner: 'qa' },
+            retries: [{ kind: 'flakyFailure', message: 'timeout', details: long, durationMs: 5 }],
+          },
+          { classname: 'P', name: 'plain', status: 'passed' },
+        ],
+      }),
+    );
+    expect(r.status).toBe(200);
+    expect((await call(runPath(base, id))).body.current.flaky).toEqual(['P::retried']);
+    const report = parseJUnit((await call(`${runPath(base, id)}/report.xml`)).text);
+    const retried = report.results.find((t) => t.id === 'P::retried')!;
+    expect(retried).toMatchObject({ status: 'passed', line: 12, properties: { owner: 'qa' } });
+    expect(retried.retries).toHaveLength(1);
+    expect(retried.retries[0]).toMatchObject({ kind: 'flakyFailure', message: 'timeout' });
+    // Evidence text is capped like the result's own details.
+    expect(retried.retries[0]!.details!.length).toBeLessThan(66 * 1024);
+    const bad = await call(
+      `${runPath(base, id)}/attempts/1/results`,
+      json('POST', { results: [{ name: 'x', status: 'passed', retries: [{ kind: 'sometimes' }] }] }),
+    );
+    expect(bad.status).toBe(400);
+  });
+
   it('serves the merged JUnit report, with the flaky test marked', async () => {
     const id = 'report-run';
     await seedRetriedRun(id);

@@ -74,8 +74,8 @@ export function writeRoutes(ctx: RouteContext): Router {
             suite: r.suite ?? '',
             classname: r.classname ?? '',
             durationMs: r.durationMs ?? 0,
-            properties: {},
-            retries: [],
+            properties: r.properties ?? {},
+            retries: r.retries ?? [],
           }),
       ),
     );
