@@ -110,13 +110,9 @@ export const ResultInput = z
     stderr: z.string().optional().openapi({ description: 'Truncated to 64 KiB when stored.' }),
     line: z.number().int().nonnegative().optional(),
     properties: z.record(z.string(), z.string()).optional(),
-    retries: z
-      .array(RetryEvidenceInput)
-      .max(100)
-      .optional()
-      .openapi({
-        description: 'Other failed tries of the test in this attempt; a passing result with some is flaky.',
-      }),
+    retries: z.array(RetryEvidenceInput).max(100).optional().openapi({
+      description: 'Other failed tries of the test in this attempt; a passing result with some is flaky.',
+    }),
   })
   .strict()
   .refine((r) => (r.id ?? testId(r)) !== '', 'a result needs an id, or a name or scope to derive one from')
