@@ -70,7 +70,7 @@ export function parseJUnit(xml: string | Uint8Array, options: ReadOptions = {}):
       source,
     );
   }
-  const folder = new RepeatFolder();
+  const folder = new RepeatFolder(maxChars);
   const reader = new CaseReader(maxChars);
   const top: Scope = { suite: attr(root, 'name') ?? '', properties: readProperties(root), outputs: [] };
   const visit = (tc: XNode, scope: Scope) => folder.add(reader.read(tc, scope));
@@ -355,6 +355,7 @@ class CaseReader {
  * would show (see executions.ts), the other failed tries are retry evidence. First-seen order is kept.
  */
 class RepeatFolder {
+  constructor(private readonly maxChars: number) {}
   private readonly first = new Map<string, TestResult>();
   /** Only ids seen more than once, all their tries in document order. */
   private readonly repeated = new Map<string, TestResult[]>();
@@ -362,7 +363,7 @@ class RepeatFolder {
   add(r: TestResult): void {
     const prev = this.first.get(r.id);
     if (prev === undefined) this.first.set(r.id, r);
-    else if (isPhaseError(r)) mergePhaseError(this.repeated.get(r.id)?.at(-1) ?? prev, r);
+    else if (isPhaseError(r)) mergePhaseError(this.repeated.get(r.id)?.at(-1) ?? prev, r, this.maxChars);
     else {
       const tries = this.repeated.get(r.id);
       if (tries) tries.push(r);
@@ -386,10 +387,18 @@ class RepeatFolder {
 const isPhaseError = (r: TestResult): boolean =>
   r.status === 'error' && /^failed on (?:setup|teardown) with /.test(r.message ?? '');
 
-function mergePhaseError(target: TestResult, phase: TestResult): void {
+/** `a` + blank line + `b` within `max` characters; when too long, each keeps half, so both headers stay. */
+function joinCapped(a: string | undefined, b: string, max: number): string {
+  if (!a) return truncateMiddle(b, max);
+  if (a.length + b.length + 2 <= max) return `${a}\n\n${b}`;
+  const half = Math.floor((max - 2) / 2);
+  return `${truncateMiddle(a, half)}\n\n${truncateMiddle(b, max - 2 - half)}`;
+}
+
+function mergePhaseError(target: TestResult, phase: TestResult, maxChars: number): void {
   if (target.status === 'failed' || target.status === 'error') {
     const section = `[error: ${phase.message}]${phase.details ? `\n${phase.details}` : ''}`;
-    target.details = target.details ? `${target.details}\n\n${section}` : section;
+    target.details = joinCapped(target.details, section, maxChars);
     return;
   }
   // The call passed (or was skipped) and only the phase broke: the test is in error.

@@ -189,9 +189,14 @@ export function decide(attempts: readonly Attempt[], options: Partial<PolicyOpti
     return { ...base, action: 'terminate', reason: 'too-many-failed', line };
   }
   if (sorted.length > 1 && o.stopOnNoProgress) {
+    // Progress: a test failing before this attempt passed in it (judged on the folded state, so a
+    // test this attempt holds twice counts by its more severe result).
     const before = runState(sorted.slice(0, -1));
-    const latestStatus = new Map(latest.results.map((r) => [r.id, r.status]));
-    const progressed = before.failing.some((id) => latestStatus.get(id) === 'passed');
+    const passedNow = (id: string): boolean => {
+      const t = state.tests.get(id);
+      return t?.attempt === latest.number && t.status === 'passed';
+    };
+    const progressed = before.failing.some(passedNow);
     if (!progressed) {
       return {
         ...base,

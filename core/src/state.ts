@@ -1,3 +1,4 @@
+import { isFailingStatus } from './executions.js';
 import type { Attempt, TestResult, TestStatus } from './model.js';
 
 /** Where one test stands after all attempts so far. */
@@ -11,7 +12,10 @@ export interface TestState {
   attempt: number;
   /** Every attempt's result for this test, oldest first. */
   history: { attempt: number; result: TestResult }[];
-  /** Passed now, but failed earlier (in an earlier attempt, or as retry evidence inside one report). */
+  /**
+   * Not failing now, but failed before (in an earlier attempt, or as retry evidence inside a report).
+   * A test skipped on a rerun after failing counts too: the rerun did not fail it, but it never passed.
+   */
   flaky: boolean;
 }
 
@@ -19,57 +23,51 @@ export interface RunState {
   tests: Map<string, TestState>;
   /** Ids whose current status is failed or error, sorted. */
   failing: string[];
-  /** Ids that passed only after failing, sorted. */
+  /** Ids that stopped failing only after failing (see TestState.flaky), sorted. */
   flaky: string[];
 }
 
-export const isFailure = (s: TestStatus): boolean => s === 'failed' || s === 'error';
-
-const FAILED_EVIDENCE = new Set(['flakyFailure', 'flakyError', 'rerunFailure', 'rerunError']);
-const hasFailedEvidence = (r: TestResult): boolean => r.retries.some((e) => FAILED_EVIDENCE.has(e.kind));
+export const isFailure = isFailingStatus;
 
 /**
- * Folds attempts (any order; sorted by number here) into the current state of every test.
- * If one attempt holds the same id twice (e.g. two shards ran it), a failure wins over a pass so a
- * problem is never hidden, and the earlier failure counts as flaky evidence if the other passed.
+ * When one attempt holds a test twice (two shards ran it), the more severe result stands, so a
+ * problem is never hidden and the outcome never depends on the order rows arrive in.
  */
+export const STATUS_SEVERITY: Readonly<Record<TestStatus, number>> = {
+  error: 3,
+  failed: 2,
+  passed: 1,
+  skipped: 0,
+};
+
+const failedOnce = (r: TestResult): boolean => isFailure(r.status) || r.retries.length > 0;
+
+/** Folds attempts (any order; sorted by number here) into the current state of every test. */
 export function runState(attempts: readonly Attempt[]): RunState {
   const tests = new Map<string, TestState>();
   const sorted = [...attempts].sort((a, b) => a.number - b.number);
   for (const attempt of sorted) {
     for (const result of attempt.results) {
       const prev = tests.get(result.id);
-      const sameAttempt = prev?.attempt === attempt.number;
-      // Evidence in earlier results counts too (a shard or attempt that passed only after an in-run retry).
-      const everFailed =
-        (prev?.history.some((h) => isFailure(h.result.status) || hasFailedEvidence(h.result)) ?? false) ||
-        hasFailedEvidence(result);
       if (!prev) {
-        tests.set(result.id, {
-          id: result.id,
-          status: result.status,
-          latest: result,
-          attempt: attempt.number,
-          history: [{ attempt: attempt.number, result }],
-          flaky: result.status === 'passed' && everFailed,
-        });
+        const t = { id: result.id, status: result.status, latest: result, attempt: attempt.number };
+        tests.set(result.id, { ...t, history: [{ attempt: attempt.number, result }], flaky: false });
         continue;
       }
       prev.history.push({ attempt: attempt.number, result });
-      // Within one attempt a failure is kept over a pass; across attempts the latest wins.
-      const keepPrev = sameAttempt && isFailure(prev.status) && !isFailure(result.status);
-      if (!keepPrev) {
+      // Across attempts the latest wins; within one attempt the more severe result.
+      if (prev.attempt !== attempt.number || STATUS_SEVERITY[result.status] > STATUS_SEVERITY[prev.status]) {
         prev.status = result.status;
         prev.latest = result;
         prev.attempt = attempt.number;
       }
-      prev.flaky =
-        prev.status === 'passed' && (everFailed || prev.history.some((h) => isFailure(h.result.status)));
     }
   }
   const failing: string[] = [];
   const flaky: string[] = [];
   for (const t of tests.values()) {
+    // Every retry evidence kind records a failed try, so any evidence (or failed result) counts.
+    t.flaky = !isFailure(t.status) && t.history.some((h) => failedOnce(h.result));
     if (isFailure(t.status)) failing.push(t.id);
     else if (t.flaky) flaky.push(t.id);
   }

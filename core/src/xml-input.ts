@@ -26,9 +26,10 @@ export function prepareXml(input: string | Uint8Array, { source, maxBytes }: Inp
   let xml = typeof input === 'string' ? input : decode(input);
   if (xml.charCodeAt(0) === 0xfeff) xml = xml.slice(1);
   if (!/\S/.test(xml)) throw new JUnitParseError('empty', `${source}: the report is empty`, source);
-  rejectDeclarations(xml, source);
-  // ESC is XML-invalid too: strip whole colour sequences before the generic replacement.
+  // ESC is XML-invalid too: strip whole colour sequences before the generic replacement. Both run
+  // before the declaration check, so `<\x1b[0m!DOCTYPE` cannot hide a DTD from it.
   xml = replaceInvalidXmlChars(stripAnsi(xml));
+  rejectDeclarations(xml, source);
   const valid = XMLValidator.validate(xml);
   if (valid !== true) {
     const { msg, line, col } = valid.err;
@@ -52,6 +53,9 @@ function utf8Length(s: string, maxBytes: number): number {
 function decode(bytes: Uint8Array): string {
   if (bytes[0] === 0xff && bytes[1] === 0xfe) return new TextDecoder('utf-16le').decode(bytes);
   if (bytes[0] === 0xfe && bytes[1] === 0xff) return new TextDecoder('utf-16be').decode(bytes);
+  // A UTF-8 BOM wins over whatever the declaration says.
+  if (bytes[0] === 0xef && bytes[1] === 0xbb && bytes[2] === 0xbf)
+    return new TextDecoder('utf-8').decode(bytes);
   const head = new TextDecoder('latin1').decode(bytes.subarray(0, 200));
   const declared = /^(?:\uFEFF|ï»¿)?\s*<\?xml[^>]*?encoding\s*=\s*["']([A-Za-z0-9._-]+)["']/.exec(head)?.[1];
   // A declaration readable as ASCII means the bytes are not UTF-16, whatever it claims.

@@ -80,6 +80,13 @@ describe('DTDs and entities are refused, never resolved', () => {
     ['bare <!ENTITY> in the body', () => '<testsuites><!ENTITY a "b"><testsuite/></testsuites>'],
     ['lower-case <!doctype> (HTML)', () => '<!doctype html><html><body>502 Bad Gateway</body></html>'],
     ['conditional section', () => '<testsuites><![INCLUDE[ x ]]></testsuites>'],
+    // ANSI sequences are stripped before parsing: they must not hide a declaration from the check.
+    ['DOCTYPE split by a raw ANSI sequence', () => '<\x1b[0m!DOCTYPE x [<!ELEMENT x ANY>]><testsuites/>'],
+    ["DOCTYPE split by pytest's #x1B text", () => '<#x1B[0m!DOCTYPE x [<!ELEMENT x ANY>]><testsuites/>'],
+    [
+      'CDATA end split by ANSI, hiding a DOCTYPE behind it',
+      () => '<testsuites><![CDATA[ a ]]\x1b[0m><!DOCTYPE x [<!ELEMENT x ANY>]>]]></testsuites>',
+    ],
   ];
   it.each(cases)('%s → forbidden-dtd', async (_label, xml) => {
     const err = await rejectsFast(() => parseJUnit(xml(), { source: 'evil.xml' }));

@@ -41,6 +41,12 @@ describe('parseJUnit: document shapes', () => {
     expect(report.source).toBe('x.xml');
   });
 
+  it('a UTF-8 BOM wins over a declared ISO-8859-1', () => {
+    const xml = '<?xml version="1.0" encoding="ISO-8859-1"?><testsuite><testcase name="ünï ✓"/></testsuite>';
+    const bytes = new Uint8Array([0xef, 0xbb, 0xbf, ...new TextEncoder().encode(xml)]);
+    expect(parseJUnit(bytes).results[0]!.name).toBe('ünï ✓');
+  });
+
   it('decodes bytes by BOM and by the declared encoding', () => {
     const latin1 = Buffer.from(
       '<?xml version="1.0" encoding="ISO-8859-1"?><testsuite><testcase name="caf\xe9"/></testsuite>',
@@ -336,6 +342,19 @@ describe('parseJUnit: retries inside one report', () => {
     });
     expect(counts).toEqual({ total: 2, passed: 0, failed: 1, error: 1, skipped: 0 });
     expect(runState(asAttempt(results)).flaky).toEqual([]);
+  });
+
+  it('a failure merged with a phase error still respects maxOutputChars', () => {
+    const big = 'f'.repeat(900);
+    const { results } = parseJUnit(
+      suite(
+        `<testcase classname="m" name="a"><failure message="x">${big}</failure></testcase>` +
+          `<testcase classname="m" name="a"><error message="failed on teardown with &quot;E&quot;">${big}</error></testcase>`,
+      ),
+      { maxOutputChars: 1000 },
+    );
+    expect(results[0]!.details!.length).toBeLessThanOrEqual(1000);
+    expect(results[0]!.details).toContain('failed on teardown');
   });
 });
 

@@ -219,6 +219,23 @@ describe('decide: the reason for every stop, and its boundaries', () => {
     expect(decide([a2, a1])).toEqual(decide([a1, a2]));
   });
 
+  it('no progress is judged on the folded state: a rerun holding a test twice counts its failure', () => {
+    const first = attempt(1, 8, { passed: pass, failed: ['t::1', 'u::1'] });
+    const rows = [result('t::1', 'failed'), result('t::1', 'passed'), result('u::1', 'failed')];
+    const forward = decide([first, { number: 2, threads: 4, results: rows }]);
+    const backward = decide([first, { number: 2, threads: 4, results: [...rows].reverse() }]);
+    expect(forward).toMatchObject({ action: 'terminate', reason: 'no-progress', failing: ['t::1', 'u::1'] });
+    expect(backward).toEqual(forward);
+  });
+
+  it('a test failing then skipped makes the outcome flaky, not passed', () => {
+    const d = decide([
+      attempt(1, 8, { passed: pass, failed: ['f::1'] }),
+      attempt(2, 4, { skipped: ['f::1'] }),
+    ]);
+    expect(d).toMatchObject({ action: 'finish', reason: 'all-passed', outcome: 'flaky', flaky: ['f::1'] });
+  });
+
   it('rejects an empty attempt list', () => {
     expect(() => decide([])).toThrow(RangeError);
   });

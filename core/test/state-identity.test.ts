@@ -62,6 +62,23 @@ describe('runState', () => {
     expect(s.failing).toEqual(['a::1']);
   });
 
+  it.each([
+    ['error', 'failed', 'error'],
+    ['failed', 'passed', 'failed'],
+    ['passed', 'skipped', 'passed'],
+  ] as const)('within one attempt %s and %s give %s, whatever the order', (a, b, expected) => {
+    const forward = runState([{ number: 1, results: [result('t::1', a), result('t::1', b)] }]);
+    const backward = runState([{ number: 1, results: [result('t::1', b), result('t::1', a)] }]);
+    expect(forward.tests.get('t::1')?.status).toBe(expected);
+    expect(backward.tests.get('t::1')?.status).toBe(expected);
+  });
+
+  it('a test skipped on a rerun after failing is flaky, never plainly green', () => {
+    const s = runState([attempt(1, 2, { failed: ['a::1'] }), attempt(2, 1, { skipped: ['a::1'] })]);
+    expect(s.failing).toEqual([]);
+    expect(s.flaky).toEqual(['a::1']);
+  });
+
   it('retry evidence inside one report marks a passing test flaky', () => {
     const s = runState([
       { number: 1, results: [result('a::1', 'passed', { retries: [{ kind: 'flakyError' }] })] },

@@ -21,19 +21,26 @@ const size = z.string().transform((s, ctx) => {
 const intIn = (min: number, max: number) => z.coerce.number().int().min(min).max(max);
 const token = z.string().min(8, 'tokens must be at least 8 characters').optional();
 
-export const ConfigSchema = z.object({
-  port: intIn(0, 65535).default(8080),
-  host: z.string().min(1).default('127.0.0.1'),
-  db: z.string().min(1).default('./data/dozhim.sqlite'),
-  maxBodyBytes: size
-    .pipe(z.number().int().min(1024, 'max body must be at least 1kb'))
-    .default(50 * 1024 * 1024),
-  maxBatch: intIn(1, 1_000_000).default(10_000),
-  requestTimeoutMs: intIn(1000, 3_600_000).default(120_000),
-  logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
-  token,
-  readToken: token,
-});
+export const ConfigSchema = z
+  .object({
+    port: intIn(0, 65535).default(8080),
+    host: z.string().min(1).default('127.0.0.1'),
+    db: z.string().min(1).default('./data/dozhim.sqlite'),
+    maxBodyBytes: size
+      .pipe(z.number().int().min(1024, 'max body must be at least 1kb'))
+      .default(50 * 1024 * 1024),
+    maxBatch: intIn(1, 1_000_000).default(10_000),
+    requestTimeoutMs: intIn(1000, 3_600_000).default(120_000),
+    logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+    token,
+    readToken: token,
+  })
+  // A read token alone would close reads and leave writes open: refuse that at start.
+  .refine((c) => !c.readToken || c.token, {
+    message:
+      'DOZHIM_READ_TOKEN needs DOZHIM_TOKEN too (otherwise writes would stay open while reads are closed)',
+    path: ['readToken'],
+  });
 
 export type Config = z.infer<typeof ConfigSchema>;
 

@@ -4,6 +4,7 @@ import {
   isFailure,
   type RunState,
   runState,
+  STATUS_SEVERITY,
   type StatusCounts,
   type TestResult,
   type TestStatus,
@@ -21,32 +22,31 @@ export interface StoredAttempt extends Attempt {
   results: StoredResult[];
 }
 
-const SEVERITY: Record<TestStatus, number> = { error: 4, failed: 3, passed: 2, skipped: 1 };
-
 /**
- * One record per test id: when the same id appears twice (two shards, or twice in one file), the more
- * severe status wins, so a failure is never hidden by a pass and nothing is counted twice.
+ * One record per test id: when the same id appears twice (two shards ran it, or one JSON batch lists
+ * it twice), the more severe status wins (core's order, as runState() folds), so a failure is never
+ * hidden by a pass and nothing is counted twice.
  */
 export function dedupeById<T extends TestResult>(results: readonly T[]): T[] {
   const byId = new Map<string, T>();
   for (const r of results) {
     const prev = byId.get(r.id);
-    if (!prev || SEVERITY[r.status] > SEVERITY[prev.status]) byId.set(r.id, r);
+    if (!prev || STATUS_SEVERITY[r.status] > STATUS_SEVERITY[prev.status]) byId.set(r.id, r);
   }
   return [...byId.values()];
 }
 
-/** Core attempts (only those with at least one uploaded shard: an attempt without results says nothing). */
+/**
+ * Core attempts: those with at least one uploaded shard, even an empty one (`<testsuites/>` is a valid
+ * report: the attempt ran and reported nothing). An attempt created by PATCH alone says nothing yet.
+ */
 export function toCoreAttempts(
   records: readonly AttemptRecord[],
+  shards: readonly Pick<ShardRecord, 'attempt'>[],
   results: readonly StoredResult[],
 ): StoredAttempt[] {
-  const byAttempt = new Map<number, StoredResult[]>();
-  for (const r of results) {
-    const list = byAttempt.get(r.attempt);
-    if (list) list.push(r);
-    else byAttempt.set(r.attempt, [r]);
-  }
+  const byAttempt = new Map<number, StoredResult[]>(shards.map((s) => [s.attempt, []]));
+  for (const r of results) byAttempt.get(r.attempt)?.push(r);
   const threads = new Map(records.map((a) => [a.attempt, a.threads]));
   return [...byAttempt.keys()]
     .sort((a, b) => a - b)
@@ -71,7 +71,7 @@ export function summarizeRun(
   shards: readonly ShardRecord[],
   results: readonly StoredResult[],
 ): RunSummary {
-  const attempts = toCoreAttempts(records, results);
+  const attempts = toCoreAttempts(records, shards, results);
   const byNumber = new Map(attempts.map((a) => [a.number, a.results]));
   const summaries = records.map((rec): AttemptSummary => {
     const rs = byNumber.get(rec.attempt) ?? [];

@@ -51,6 +51,11 @@ export function toApiError(err: unknown): ApiError {
   if (err instanceof AttemptGapError) {
     return new ApiError(409, 'attempt_gap', err.message, { runId: err.runId, attempt: err.attempt });
   }
+  // Express and its body/URL helpers flag client mistakes (bad percent-encoding in a path) with a 4xx status.
+  const status = (err as { status?: unknown } | null)?.status;
+  if (typeof status === 'number' && status >= 400 && status < 500) {
+    return new ApiError(status, 'bad_request', err instanceof Error ? err.message : 'bad request');
+  }
   return new ApiError(500, 'internal', 'internal server error');
 }
 

@@ -1,5 +1,4 @@
 import { JUnitParseError, parseJUnit, type TestResult } from '@dozhim/core';
-import { dedupeById } from '../snapshot.js';
 import { LIMITS, truncateResult } from '../truncate.js';
 
 export interface ParseRequest {
@@ -8,7 +7,7 @@ export interface ParseRequest {
   maxBytes: number;
 }
 
-/** Turns an uploaded JUnit body into the results to store (one per test id, texts truncated). */
+/** Turns an uploaded JUnit body into the results to store (parseJUnit gives one per test id; texts truncated). */
 export interface JUnitParser {
   parse(req: ParseRequest): Promise<TestResult[]>;
   close(): Promise<void>;
@@ -21,7 +20,7 @@ export function parseUpload(req: ParseRequest): TestResult[] {
     maxBytes: req.maxBytes,
     maxOutputChars: LIMITS.details,
   });
-  return dedupeById(parsed.results).map(truncateResult);
+  return parsed.results.map(truncateResult);
 }
 
 /** Parses on the calling thread (tests and embedding; main.ts uses the worker). */

@@ -323,6 +323,26 @@ describe('uploads and the current state', () => {
     expect(run.body.attempts[0].shards.map((s: { name: string }) => s.name)).toEqual(['api', 'empty']);
   });
 
+  it('an attempt that uploaded an empty report counts: the decision follows it', async () => {
+    const id = 'empty-attempt';
+    const url = (n: number) => `${runPath(base, id)}/attempts/${n}/results`;
+    await call(url(1), json('POST', { results: [{ classname: 'E', name: 'x', status: 'failed' }] }));
+    await call(url(2), json('POST', { results: [] }));
+    const d = await call(`${runPath(base, id)}/decision`);
+    expect(d.body).toMatchObject({ attempt: 2, action: 'terminate', reason: 'no-progress' });
+    const only = 'only-empty';
+    const xml = await call(`${runPath(base, only)}/attempts/1/junit`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/xml' },
+      body: '<testsuites/>',
+    });
+    expect(xml.status).toBe(200);
+    expect((await call(`${runPath(base, only)}/decision`)).body).toMatchObject({
+      attempt: 1,
+      line: 'FINISHED',
+    });
+  });
+
   it('JSON results keep retry evidence, line and properties: an in-run retry makes the test flaky', async () => {
     const id = 'json-retries';
     const long = 'x'.repeat(70_000);
@@ -542,6 +562,14 @@ describe('bad requests give the documented errors and store nothing', () => {
       400,
       'validation_failed',
     );
+  });
+
+  it('bad percent-encoding in a path → 400, not 500', async () => {
+    for (const path of ['/failedTests/%E0%A4%A', '/api/v1/runs/%ZZ']) {
+      const r = await call(`${base}${path}`);
+      expect(r.status, path).toBe(400);
+      expect(r.body.error.code).toBe('bad_request');
+    }
   });
 
   it('unknown routes → 404 JSON', async () => {

@@ -25,6 +25,9 @@ describe('configuration', () => {
     expect(env.code).toBe(2);
     expect(env.out).toMatch(/maxBodyBytes \(DOZHIM_MAX_BODY\)/);
     expect(env.out).toMatch(/token \(DOZHIM_TOKEN\): tokens must be at least 8 characters/);
+    const readOnly = await runBin(['--db', `${tmp.dir}/x.sqlite`], { DOZHIM_READ_TOKEN: 'read-secret-1' });
+    expect(readOnly.code).toBe(2);
+    expect(readOnly.out).toMatch(/DOZHIM_READ_TOKEN needs DOZHIM_TOKEN/);
     const flag = await runBin(['--no-such-flag']);
     expect(flag.code).toBe(2);
     expect(flag.out).toMatch(/unknown option/);

@@ -135,7 +135,7 @@ describe('Repository', () => {
         selected = repo.failingIds(pk);
       }
       const { pk } = repo.runKey(runId)!;
-      const attempts: Attempt[] = toCoreAttempts(repo.attempts(pk), repo.results(pk));
+      const attempts: Attempt[] = toCoreAttempts(repo.attempts(pk), repo.shards(pk), repo.results(pk));
       expect(repo.failingIds(pk), `seed ${seed}`).toEqual(runState(attempts).failing);
       expect(summarizeRun(repo.attempts(pk), repo.shards(pk), repo.results(pk)).current.failing).toEqual(
         repo.failingIds(pk),
@@ -160,7 +160,7 @@ describe('Repository', () => {
       }
     }
     const { pk } = repo.runKey('paged')!;
-    const attempts = toCoreAttempts(repo.attempts(pk), repo.results(pk));
+    const attempts = toCoreAttempts(repo.attempts(pk), repo.shards(pk), repo.results(pk));
     for (const filter of ['all', 'failed', 'passed'] as const) {
       for (const attempt of [1, 2]) {
         const expected = listTests(attempts, { status: filter, attempt, limit: 1000 }).data;

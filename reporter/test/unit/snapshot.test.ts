@@ -79,14 +79,23 @@ describe('summarizeRun', () => {
     });
   });
 
-  it('leaves attempts without results out of the core attempts', () => {
-    expect(toCoreAttempts([rec(1), rec(2)], [r('A::x', 'failed', 1)]).map((a) => a.number)).toEqual([1]);
+  it('core attempts are those with an uploaded shard, even an empty one; not those only PATCHed', () => {
+    const attempts = toCoreAttempts(
+      [rec(1), rec(2), rec(3)],
+      [{ attempt: 1 }, { attempt: 2 }],
+      [r('A::x', 'failed', 1)],
+    );
+    expect(attempts.map((a) => [a.number, a.results.length])).toEqual([
+      [1, 1],
+      [2, 0],
+    ]);
   });
 });
 
 describe('listTests', () => {
   const attempts = toCoreAttempts(
     [rec(1), rec(2)],
+    [{ attempt: 1 }, { attempt: 2 }],
     [
       r('A::a', 'failed', 1),
       r('A::b', 'failed', 1),

@@ -74,13 +74,13 @@ export function readRoutes({ repo, read }: RouteContext): Router {
       return;
     }
     // Current state, and flaky (which needs each test's history): folded with core runState().
-    res.json(listTests(toCoreAttempts(repo.attempts(pk), repo.results(pk)), q));
+    res.json(listTests(toCoreAttempts(repo.attempts(pk), repo.shards(pk), repo.results(pk)), q));
   });
 
   router.get('/api/v1/runs/:runId/decision', read, (req, res) => {
     const { pk, run } = runOr404(repo, req);
     const options = policyFromQuery(DecisionQuery.parse(req.query));
-    const attempts = toCoreAttempts(repo.attempts(pk), repo.results(pk));
+    const attempts = toCoreAttempts(repo.attempts(pk), repo.shards(pk), repo.results(pk));
     if (attempts.length === 0)
       throw new ApiError(409, 'no_results', `run "${run.id}" has no uploaded results yet`);
     res.json(decide(attempts, options));
@@ -88,7 +88,7 @@ export function readRoutes({ repo, read }: RouteContext): Router {
 
   router.get('/api/v1/runs/:runId/report.xml', read, (req, res) => {
     const { pk, run } = runOr404(repo, req);
-    const attempts = toCoreAttempts(repo.attempts(pk), repo.results(pk, { full: true }));
+    const attempts = toCoreAttempts(repo.attempts(pk), repo.shards(pk), repo.results(pk, { full: true }));
     res.type('application/xml').send(writeMergedJUnit(attempts, { name: run.id }));
   });
   return router;
