@@ -1,4 +1,4 @@
-import { applyAdditions } from './adapters/index.js';
+import { applyAdditions, mergeEnv } from './adapters/index.js';
 import type { CommandAdditions } from './adapters/types.js';
 
 /**
@@ -110,7 +110,9 @@ export function placeholderEnv(values: PlaceholderValues, testsFile?: string): R
   // One selection argument per line: names may contain spaces but never newlines.
   const tests = values.tests.join('\n');
   const testList = values.testList.join(',');
-  const tooLong = tests.length > MAX_ENV_VALUE || testList.length > MAX_ENV_VALUE;
+  // The kernel's limit is in bytes: non-ASCII (Cyrillic, CJK) names take 2-3 bytes a character.
+  const tooLong =
+    Buffer.byteLength(tests, 'utf8') > MAX_ENV_VALUE || Buffer.byteLength(testList, 'utf8') > MAX_ENV_VALUE;
   const env: Record<string, string> = {
     DOZHIM_THREADS: String(values.threads),
     DOZHIM_TESTS: tooLong ? '' : tests,
@@ -146,7 +148,7 @@ export function buildCommand(
   // Environment is not positional: every part's env is merged even when the user places the args
   // (pytest's `{tests}` needs its selection plugin on PYTHONPATH, for one).
   const all = [adapter.report, adapter.threads, ...(adapter.select ? [adapter.select] : [])];
-  const env = { ...baseEnv, ...Object.assign({}, ...all.map((a) => a.env)) };
+  const env = { ...baseEnv, ...mergeEnv(all) };
 
   if (isShellCommand(argv)) {
     const script = insertIntoScript(expandShell(argv[0]!, values), extra);

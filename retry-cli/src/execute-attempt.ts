@@ -1,6 +1,7 @@
 import { mkdir, rm, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import type { TestResult } from '@dozhim/core';
+import { NONE } from './adapters/index.js';
 import type { FrameworkAdapter, TestRef } from './adapters/types.js';
 import { buildCommand, type CommandSpec, placeholderEnv } from './command-line.js';
 import type { Deps } from './deps.js';
@@ -164,7 +165,12 @@ async function prepare(ctx: AttemptContext, plan: AttemptPlan): Promise<Prepared
   const spec = buildCommand(
     options.command,
     values,
-    { report: adapter.report(actx), threads: adapter.threads(actx), ...(select ? { select } : {}) },
+    {
+      // With --junit the user says where reports appear: the adapter must not redirect them elsewhere.
+      report: options.junit ? NONE : adapter.report(actx),
+      threads: adapter.threads(actx),
+      ...(select ? { select } : {}),
+    },
     placeholderEnv(values, testsFile),
   );
   const globs = options.junit ? [options.junit] : adapter.reportGlobs;

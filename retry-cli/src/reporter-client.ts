@@ -76,6 +76,8 @@ export interface ReporterClientOptions {
   http: HttpFactory;
   sleep: (ms: number) => Promise<void>;
   now: () => number;
+  /** When aborted, the request in flight is cancelled and no retry follows. */
+  signal?: AbortSignal;
 }
 
 /** Results per request: keeps bodies well under the reporter's size limit for suites of any size. */
@@ -118,9 +120,13 @@ export class ReporterClient {
         const res = await (await this.client()).request<T>({
           ...config,
           timeout: Math.max(250, Math.min(remaining, 15_000)),
+          ...(this.options.signal ? { signal: this.options.signal } : {}),
         });
         if (res.status < 500 && res.status !== 429) {
-          if (res.status >= 400 && res.status !== 404) {
+          // 404 is an answer only to a read ("no such run yet"); to a write it means a wrong URL,
+          // and taking it as success would silently lose every result.
+          const notFoundRead = res.status === 404 && (config.method ?? 'GET').toUpperCase() === 'GET';
+          if (res.status >= 400 && !notFoundRead) {
             const err = (res.data as { error?: { code?: string; message?: string } } | undefined)?.error;
             throw new ReporterHttpError(
               res.status,
@@ -135,13 +141,18 @@ export class ReporterClient {
         if (e instanceof ReporterHttpError) throw e;
         lastProblem = (e as AxiosError).code ?? (e as Error).message;
       }
+      if (this.options.signal?.aborted) {
+        throw new ReporterUnavailableError(
+          `reporter call to ${this.baseUrl} cancelled by ${this.options.signal.reason}`,
+        );
+      }
       const left = this.options.budgetMs - (this.options.now() - started);
       if (left <= 0) {
         throw new ReporterUnavailableError(
           `reporter ${this.baseUrl} unreachable after ${tries} tries (${lastProblem})`,
         );
       }
-      await this.options.sleep(Math.min(delay, left));
+      await abortable(this.options.sleep(Math.min(delay, left)), this.options.signal);
       delay = Math.min(delay * 2, 2000);
     }
   }
@@ -237,4 +248,18 @@ export class ReporterClient {
     });
     return res.status === 404 ? undefined : res.data;
   }
+}
+
+/** Resolves when `p` does or when `signal` aborts, whichever comes first. */
+function abortable(p: Promise<void>, signal: AbortSignal | undefined): Promise<void> {
+  if (!signal) return p;
+  if (signal.aborted) return Promise.resolve();
+  return new Promise((resolve) => {
+    const done = () => {
+      signal.removeEventListener('abort', done);
+      resolve();
+    };
+    signal.addEventListener('abort', done);
+    p.then(done, done);
+  });
 }

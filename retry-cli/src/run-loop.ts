@@ -20,6 +20,8 @@ export interface LoopContext extends Omit<AttemptContext, 'maxRuns'> {
 
 export interface LoopResult {
   attempts: StoredAttempt[];
+  /** Attempt numbers whose test command this invocation started (a failed health check starts none). */
+  executed: number[];
   decision?: Decision;
   stopReason: StopReason;
   /** The line that ended the loop, in the pipelines' words. */
@@ -61,14 +63,6 @@ function stored(run: AttemptRun): StoredAttempt {
   };
 }
 
-const stop = (
-  attempts: StoredAttempt[],
-  stopReason: StopReason,
-  line: string,
-  exitCode: number,
-  extra: Partial<LoopResult> = {},
-): LoopResult => ({ attempts, stopReason, line, exitCode, ...extra });
-
 /**
  * Runs attempts starting with `plan` after the `prior` ones, at most `maxAttempts` of them in this
  * invocation (`dozhim run`: until the policy stops; `dozhim attempt`: one).
@@ -79,6 +73,9 @@ export async function runLoop(
 ): Promise<LoopResult> {
   const { deps, options, printer, store, policy } = ctx;
   const attempts = [...start.prior];
+  const executed: number[] = [];
+  const stop = (stopReason: StopReason, line: string, exitCode: number, extra: Partial<LoopResult> = {}) =>
+    ({ attempts, executed, stopReason, line, exitCode, ...extra }) satisfies LoopResult;
   let plan = start.plan;
   let decision: Decision | undefined;
   const hookCtx = { deps, cwd: options.cwd, env: deps.env, abort: ctx.abort };
@@ -86,7 +83,7 @@ export async function runLoop(
     const sig = (ctx.abort.reason as NodeJS.Signals | undefined) ?? 'SIGTERM';
     const line = `INTERRUPTED - received ${sig}`;
     printer.info(decisionLine(line, printer.style));
-    return stop(attempts, 'interrupted', line, signalExitCode(sig), {
+    return stop('interrupted', line, signalExitCode(sig), {
       signal: sig,
       ...(decision ? { decision } : {}),
     });
@@ -100,7 +97,7 @@ export async function runLoop(
       if (!health.healthy) {
         const line = `TERMINATED - environment unhealthy: health check still failing after ${formatDuration(health.elapsedMs)} (${health.tries} tries)`;
         printer.info(decisionLine(line, printer.style));
-        return stop(attempts, 'unhealthy', line, ExitCode.Unhealthy, decision ? { decision } : {});
+        return stop('unhealthy', line, ExitCode.Unhealthy, decision ? { decision } : {});
       }
     }
     if (plan.selection && options.beforeRerun) {
@@ -110,36 +107,40 @@ export async function runLoop(
       if (code !== 0) {
         const line = `TERMINATED - infrastructure error: the before-rerun hook failed (exit ${code ?? 'killed'})`;
         printer.info(decisionLine(line, printer.style));
-        return stop(attempts, 'infrastructure', line, ExitCode.Infrastructure, decision ? { decision } : {});
+        return stop('infrastructure', line, ExitCode.Infrastructure, decision ? { decision } : {});
       }
     }
 
     const run = await executeAttempt({ ...ctx, maxRuns: policy.maxRuns }, plan);
+    executed.push(run.attempt);
     const attempt = stored(run);
     if (run.infrastructure) {
       await store.patchAttempt(ctx.runId, run.attempt, attempt.meta);
       const line = `TERMINATED - infrastructure error: ${run.infrastructure}`;
       printer.info(decisionLine(line, printer.style));
-      return stop(attempts, 'infrastructure', line, ExitCode.Infrastructure, decision ? { decision } : {});
-    }
-    if (run.results.length > 0 || !run.interrupted) {
-      await store.saveResults(ctx.runId, run.attempt, options.shard, run.results);
-      attempts.push(attempt);
+      return stop('infrastructure', line, ExitCode.Infrastructure, decision ? { decision } : {});
     }
     if (run.interrupted) {
+      // An interrupted attempt is not done: its partial results go into this invocation's report
+      // only, never into the stores, so a later `dozhim attempt`/`decide` runs it again rather than
+      // taking "the tests that got to run" for the whole suite.
+      if (run.results.length > 0) attempts.push(attempt);
       await store.patchAttempt(ctx.runId, run.attempt, attempt.meta);
       return interrupted();
     }
+    await store.saveResults(ctx.runId, run.attempt, options.shard, run.results);
+    attempts.push(attempt);
 
     decision = decide(attempts, policy);
     const { action, reason, line } = decision;
     await store.patchAttempt(ctx.runId, run.attempt, { ...attempt.meta, decision: { action, reason, line } });
     printer.info(decisionLine(line, printer.style));
+    // A signal that arrived while the results were being stored still ends the run as interrupted.
+    if (ctx.abort.aborted) return interrupted();
     if (decision.action !== 'retry' || n + 1 >= start.maxAttempts) {
-      return stop(attempts, 'decision', line, exitCodeForDecision(decision, start), { decision });
+      return stop('decision', line, exitCodeForDecision(decision, start), { decision });
     }
     plan = nextPlan(attempts, decision);
-    if (ctx.abort.aborted) return interrupted();
   }
   throw new RangeError('runLoop needs maxAttempts >= 1');
 }

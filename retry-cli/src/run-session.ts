@@ -19,6 +19,8 @@ export interface Session {
   runIdSource: ResolvedRunId['source'];
   store: RunStore;
   policy: PolicyOptions;
+  /** Aborted (reason = the signal) on SIGINT/SIGTERM while withInterrupts runs; the reporter client listens too. */
+  interrupts: AbortController;
 }
 
 export async function openSession(
@@ -31,8 +33,12 @@ export async function openSession(
   if (runIdRequired && source === 'generated') {
     throw new UsageError('no run id: pass --run-id (or set DOZHIM_RUN_ID)');
   }
+  const interrupts = new AbortController();
   const reporter = options.reporterUrl
     ? new ReporterClient({
+        // A signal must not wait out the reporter's retry budget (30 s by default, longer than CI's
+        // kill grace): it cancels the request in flight and the backoff.
+        signal: interrupts.signal,
         baseUrl: options.reporterUrl,
         ...(options.token ? { token: options.token } : {}),
         budgetMs: options.reporterBudgetMs,
@@ -43,15 +49,19 @@ export async function openSession(
     : undefined;
   const store = new RunStore(new LocalState(options.stateDir), reporter, (m) => printer.warn(m));
   const quarantine = await loadQuarantine(options.quarantineFile);
-  return { runId, runIdSource: source, store, policy: { ...options.policy, quarantine } };
+  return { runId, runIdSource: source, store, policy: { ...options.policy, quarantine }, interrupts };
 }
 
 /**
  * Runs `fn` with SIGINT/SIGTERM turned into an abort (reason = the signal), so the loop can forward
  * the signal to the test process group, write the partial report and exit 128+n.
  */
-export async function withInterrupts<T>(deps: Deps, fn: (abort: AbortSignal) => Promise<T>): Promise<T> {
-  const controller = new AbortController();
+export async function withInterrupts<T>(
+  deps: Deps,
+  session: Session,
+  fn: (abort: AbortSignal) => Promise<T>,
+): Promise<T> {
+  const controller = session.interrupts;
   const unsubscribe = deps.onSignal((sig) => {
     if (!controller.signal.aborted) controller.abort(sig);
   });

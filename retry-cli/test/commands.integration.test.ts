@@ -1,11 +1,12 @@
 import { type ChildProcess, spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseJUnit } from '@dozhim/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { assertBuilt, makeSuite, passing, runCli } from './harness.js';
+import { assertBuilt, BIN, makeSuite, passing, runCli } from './harness.js';
 
 // The commands for pipelines that run attempts in separate jobs: attempt, failed, upload, decide,
 // report, with the REAL binary, in local mode and against the REAL reporter.
@@ -75,6 +76,66 @@ describe('multi-job commands, local mode', () => {
     const merged = parseJUnit(await readFile(out, 'utf8'));
     expect(merged.results).toHaveLength(4);
     expect(merged.results.find((t) => t.name === 'once')?.retries.length).toBeGreaterThan(0);
+  });
+
+  it('an interrupted attempt is not recorded: the next job runs it again in full', async () => {
+    const s = await makeSuite([...passing(3)]);
+    const state = ['--run-id', 'job-interrupted', '--state-dir', join(s.dir, '.dozhim')];
+    // The suite writes a partial report (one test) and hangs, as a suite killed by CI mid-way would.
+    const partial = join(s.dir, 'partial.sh');
+    await writeFile(
+      partial,
+      `printf '<testsuite><testcase classname="suite.Pass" name="test_0"/></testsuite>' > "$DOZHIM_JUNIT"; touch "$0.started"; sleep 30\n`,
+    );
+    const child = spawn(process.execPath, [BIN, 'attempt', ...state, '--json', '--', 'sh', partial], {
+      cwd: s.dir,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let out = '';
+    child.stdout.on('data', (c) => {
+      out += c;
+    });
+    const deadline = Date.now() + 15_000;
+    while (Date.now() < deadline && !existsSync(`${partial}.started`))
+      await new Promise((r) => setTimeout(r, 50));
+    child.kill('SIGTERM');
+    const code = await new Promise((r) => child.on('close', r));
+    expect(code, out).toBe(143);
+    expect(JSON.parse(out)).toMatchObject({ attempt: 1, ran: true, exitCode: 143 });
+
+    // Nothing was recorded for the run, so the next job runs attempt 1 again, whole.
+    const next = await runCli(['attempt', ...state, '--json', '--', 'node', s.suite], s.dir);
+    expect(next.code, next.stderr).toBe(0);
+    expect(JSON.parse(next.stdout)).toMatchObject({
+      attempt: 1,
+      ran: true,
+      counts: { total: 3 },
+      line: 'FINISHED',
+    });
+  });
+
+  it('attempt --json says ran:false when the health check stopped the run before the command', async () => {
+    const s = await makeSuite([...passing(1), { classname: 'suite.Flaky', name: 'once', failTimes: 1 }]);
+    const state = ['--run-id', 'job-unhealthy', '--state-dir', join(s.dir, '.dozhim')];
+    expect((await runCli(['attempt', ...state, '--', 'node', s.suite], s.dir)).code).toBe(1);
+    const a2 = await runCli(
+      [
+        'attempt',
+        ...state,
+        '--json',
+        '--health-check',
+        'false',
+        '--health-timeout',
+        '1',
+        '--',
+        'node',
+        s.suite,
+      ],
+      s.dir,
+    );
+    expect(a2.code, a2.stderr).toBe(5);
+    expect(JSON.parse(a2.stdout)).toMatchObject({ attempt: 2, ran: false, counts: null });
+    expect(await s.runs()).toHaveLength(1);
   });
 
   it('needs a run id for the query commands (exit 2)', async () => {

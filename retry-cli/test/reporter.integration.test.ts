@@ -1,13 +1,14 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { mkdtemp, readFile } from 'node:fs/promises';
+import { createServer as createHttpServer } from 'node:http';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseJUnit } from '@dozhim/core';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { assertBuilt, makeSuite, passing, runCli } from './harness.js';
+import { assertBuilt, makeSuite, passing, runCli, startCli } from './harness.js';
 
 // `dozhim` against the REAL reporter (reporter/bin/dozhim-reporter.js on a temp SQLite file), and
 // its local-mode fallback when the reporter is dead or dies mid-run.
@@ -138,6 +139,56 @@ describe('dozhim with the reporter', () => {
     const report = parseJUnit(await (await fetch(`${url}/api/v1/runs/in-run-retry/report.xml`)).text());
     const retried = report.results.find((t) => t.id === 'ui.Cart::adds an item');
     expect(retried?.retries.map((e) => [e.kind, e.message])).toEqual([['flakyFailure', 'timeout']]);
+  });
+
+  it('a reporter URL that answers 404 to writes is not taken for success: local mode, loudly', async () => {
+    const stub = createHttpServer((_req, res) => {
+      res
+        .writeHead(404, { 'content-type': 'application/json' })
+        .end('{"error":{"code":"not_found","message":"no"}}');
+    });
+    await new Promise<void>((r) => stub.listen(0, '127.0.0.1', r));
+    try {
+      const s = await makeSuite(passing(2));
+      const url = `http://127.0.0.1:${(stub.address() as { port: number }).port}/wrong-path`;
+      const r = await runCli(['run', ...common(s.dir), '--reporter', url, '--', 'node', s.suite], s.dir);
+      expect(r.code, r.stderr + r.stdout).toBe(0);
+      expect(r.stderr).toContain('Continuing in LOCAL MODE');
+      expect(JSON.parse(await readFile(join(s.dir, 'summary.json'), 'utf8')).mode).toBe('local');
+    } finally {
+      stub.close();
+    }
+  });
+
+  it('a signal cancels reporter retries at once instead of waiting out the retry budget', async () => {
+    let posts = 0;
+    const stub = createHttpServer((req, res) => {
+      if (req.method === 'POST') posts++;
+      // Runs can be created; uploads keep failing with 503, so the client keeps retrying.
+      const status = req.method === 'POST' ? 503 : req.method === 'GET' ? 404 : 200;
+      req.resume();
+      req.on('end', () => res.writeHead(status, { 'content-type': 'application/json' }).end('{}'));
+    });
+    await new Promise<void>((r) => stub.listen(0, '127.0.0.1', r));
+    try {
+      const s = await makeSuite(passing(2));
+      const url = `http://127.0.0.1:${(stub.address() as { port: number }).port}`;
+      const { child, done } = startCli(
+        ['run', ...common(s.dir), '--reporter', url, '--', 'node', s.suite],
+        s.dir,
+        { DOZHIM_REPORTER_TIMEOUT: '30' },
+      );
+      const deadline = Date.now() + 15_000;
+      while (Date.now() < deadline && posts === 0) await new Promise((r) => setTimeout(r, 20));
+      expect(posts, 'the upload never started').toBeGreaterThan(0);
+      const killedAt = Date.now();
+      child.kill('SIGTERM');
+      const r = await done;
+      expect(r.code, r.stderr + r.stdout).toBe(143);
+      expect(Date.now() - killedAt).toBeLessThan(5_000);
+    } finally {
+      stub.close();
+    }
   });
 
   it('falls back to local mode, loudly, when the reporter is unreachable, and still exits right', async () => {

@@ -1,4 +1,5 @@
-import { readFile, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseJUnit } from '@dozhim/core';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -222,6 +223,33 @@ describe('dozhim run (generic, real binary)', () => {
       ]);
     },
   );
+
+  it('--junit with a framework preset: the adapter leaves the report where the user writes it', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'dozhim-junit-'));
+    await writeFile(join(dir, 'test_one.py'), 'def test_one():\n    assert True\n');
+    const r = await runCli(
+      [
+        'run',
+        ...base(dir),
+        '--framework',
+        'pytest',
+        '--junit',
+        'out/*.xml',
+        '--',
+        '/usr/bin/python3',
+        '-m',
+        'pytest',
+        '-p',
+        'no:cacheprovider',
+        '--junitxml=out/r.xml',
+      ],
+      dir,
+    );
+    expect(r.code, r.stderr + r.stdout).toBe(0);
+    // Only the user's --junitxml: a second one from the adapter would send the report elsewhere.
+    expect(r.stdout.match(/--junitxml=/g)).toHaveLength(1);
+    expect((await summary(dir)).attempts[0]).toMatchObject({ total: 1, passed: 1 });
+  });
 
   it('counts a selected test without a result in a rerun as failed ("no result reported")', async () => {
     const s = await makeSuite([...passing(1), { classname: 'suite.Flaky', name: 'lost', failTimes: 1 }]);

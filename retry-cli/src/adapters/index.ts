@@ -9,7 +9,7 @@ import { pytest } from './pytest.js';
 import type { FrameworkAdapter, FrameworkName } from './types.js';
 import { vitest } from './vitest.js';
 
-export { applyAdditions, mergeEnv } from './command.js';
+export { applyAdditions, mergeEnv, NONE } from './command.js';
 export type { AdapterContext, CommandAdditions, FrameworkAdapter, FrameworkName, TestRef } from './types.js';
 
 const ADAPTERS: Readonly<Record<FrameworkName, FrameworkAdapter>> = {

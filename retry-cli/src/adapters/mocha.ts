@@ -9,7 +9,8 @@ import type { FrameworkAdapter, TestRef } from './types.js';
  * parallel buffered runner does not provide), so parallel runs would produce no report.
  * mocha splits `--reporter-options` on commas: the report path must not contain one (dozhim's never does).
  * Files are not added: the user's spec list already names them, and adding a spec mocha also finds
- * through a glob would load it twice. The anchored full title is exact on its own.
+ * through a glob would load it twice. So a test with the same full title in another spec file reruns
+ * too (its result is ignored: only the selected ids count on a rerun).
  */
 export function mochaGrep(tests: readonly TestRef[]): string {
   return `^${alternation(tests.map((t) => literalPattern(t.name)))}$`;

@@ -1,5 +1,5 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
-import { delimiter, dirname, join } from 'node:path';
+import { basename, delimiter, dirname, join } from 'node:path';
 import type { CommandAdditions, TestRef } from './types.js';
 
 /**
@@ -53,7 +53,8 @@ def pytest_collection_modifyitems(session, config, items):
  * returns what loads them. The only adapter with a side effect: pytest has no argv form for "exactly these".
  */
 export function pluginSelection(tests: readonly TestRef[], junitPath: string): CommandAdditions {
-  const dir = join(dirname(junitPath), 'dozhim-pytest');
+  // One folder per report path: shards of one attempt sharing a state dir must not overwrite each other.
+  const dir = join(dirname(junitPath), `dozhim-pytest-${basename(junitPath, '.xml')}`);
   mkdirSync(dir, { recursive: true });
   writeFileSync(join(dir, `${PLUGIN_MODULE}.py`), PLUGIN_SOURCE);
   const selectionFile = join(dir, 'selection.json');

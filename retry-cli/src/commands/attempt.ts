@@ -97,7 +97,7 @@ export async function attemptCommand(
     plan = { ...nextPlan(prior, before), attempt: number };
   }
 
-  const loop = await withInterrupts(deps, (abort) =>
+  const loop = await withInterrupts(deps, session, (abort) =>
     runLoop(
       { deps, options, adapter, printer, runId, abort, store, policy },
       { prior, plan, maxAttempts: 1, failOnFlaky: options.failOnFlaky },
@@ -111,7 +111,7 @@ export async function attemptCommand(
     report: {
       ...base,
       mode: summary.mode,
-      ran: true,
+      ran: loop.executed.includes(number),
       threads: plan.threads,
       selected: plan.selection ? plan.selection.length : null,
       counts: mine ? countStatuses(mine.results) : null,

@@ -42,7 +42,7 @@ export async function runCommand(options: ResolvedOptions, deps: Deps): Promise<
   const url = store.runUrl(runId);
   if (url) printer.info(`dozhim: reporter run ${url}\n`);
 
-  const loop = await withInterrupts(deps, (abort) =>
+  const loop = await withInterrupts(deps, session, (abort) =>
     runLoop(
       { deps, options, adapter, printer, runId, abort, store, policy: session.policy },
       {

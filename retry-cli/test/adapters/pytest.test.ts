@@ -60,12 +60,26 @@ describe('pytest adapter', () => {
     const tests = [ref('tests.test_top', `t[${HOSTILE}]`, 'tests/test_top.py')];
     const { args, env } = pytest.select(tests, { ...ctx(), junitPath });
     expect(args).toEqual([`tests/test_top.py::t[${HOSTILE}]`, '-p', 'dozhim_select']);
-    const pluginDir = join(root, 'attempt-2', 'dozhim-pytest');
+    const pluginDir = join(root, 'attempt-2', 'dozhim-pytest-junit');
     expect(env.PYTHONPATH?.split(':')[0]).toBe(pluginDir);
     expect(JSON.parse(readFileSync(env.DOZHIM_PYTEST_SELECT!, 'utf8'))).toEqual([
       ['tests.test_top', `t[${HOSTILE}]`],
     ]);
     expect(existsSync(join(pluginDir, 'dozhim_select.py'))).toBe(true);
+  });
+
+  it('keeps the selections of shards sharing an attempt folder apart', () => {
+    const a = pytest.select([ref('m', 'a', 'm.py')], {
+      ...ctx(),
+      junitPath: join(root, 'attempt-3', 'junit-s1.xml'),
+    });
+    const b = pytest.select([ref('m', 'b', 'm.py')], {
+      ...ctx(),
+      junitPath: join(root, 'attempt-3', 'junit-s2.xml'),
+    });
+    expect(a.env.DOZHIM_PYTEST_SELECT).not.toBe(b.env.DOZHIM_PYTEST_SELECT);
+    expect(JSON.parse(readFileSync(a.env.DOZHIM_PYTEST_SELECT!, 'utf8'))).toEqual([['m', 'a']]);
+    expect(JSON.parse(readFileSync(b.env.DOZHIM_PYTEST_SELECT!, 'utf8'))).toEqual([['m', 'b']]);
   });
 
   it('writes nothing and returns node ids when there is no attempt report path (dozhim failed)', () => {
