@@ -157,11 +157,6 @@ export class ReporterClient {
     }
   }
 
-  async health(): Promise<boolean> {
-    const res = await this.request<{ status?: string }>({ method: 'GET', url: '/healthz' });
-    return res.status === 200 && res.data?.status === 'ok';
-  }
-
   async putRun(runId: string, meta: CiMetadata): Promise<void> {
     await this.request({ method: 'PUT', url: ReporterClient.runPath(runId), data: meta });
   }
