@@ -30,6 +30,7 @@ export const ConfigSchema = z
       .pipe(z.number().int().min(1024, 'max body must be at least 1kb'))
       .default(50 * 1024 * 1024),
     maxBatch: intIn(1, 1_000_000).default(10_000),
+    maxQueuedUploads: intIn(1, 10_000).default(32),
     requestTimeoutMs: intIn(1000, 3_600_000).default(120_000),
     logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
     token,
@@ -61,6 +62,7 @@ const ENV: Record<string, keyof Config> = {
   DOZHIM_DB: 'db',
   DOZHIM_MAX_BODY: 'maxBodyBytes',
   DOZHIM_MAX_BATCH: 'maxBatch',
+  DOZHIM_MAX_QUEUED_UPLOADS: 'maxQueuedUploads',
   DOZHIM_REQUEST_TIMEOUT_MS: 'requestTimeoutMs',
   DOZHIM_LOG_LEVEL: 'logLevel',
   DOZHIM_TOKEN: 'token',
@@ -86,6 +88,10 @@ export function loadConfig(
       'largest request body, also after gunzip (env DOZHIM_MAX_BODY, default 50mb)',
     )
     .option('--max-batch <n>', 'most results per JSON upload (env DOZHIM_MAX_BATCH, default 10000)')
+    .option(
+      '--max-queued-uploads <n>',
+      'uploads received or waiting at once; more get 503 (env DOZHIM_MAX_QUEUED_UPLOADS, default 32)',
+    )
     .option(
       '--request-timeout <ms>',
       'time to receive a whole request (env DOZHIM_REQUEST_TIMEOUT_MS, default 120000)',
@@ -113,6 +119,7 @@ export function loadConfig(
     db: flags.db,
     maxBodyBytes: flags.maxBody,
     maxBatch: flags.maxBatch,
+    maxQueuedUploads: flags.maxQueuedUploads,
     requestTimeoutMs: flags.requestTimeout,
     logLevel: flags.logLevel,
   };

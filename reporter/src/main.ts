@@ -34,7 +34,11 @@ export async function main(io: MainIo): Promise<number> {
     logger,
     metrics: createMetrics(),
     tokens: { write: config.token, read: config.readToken },
-    limits: { maxBodyBytes: config.maxBodyBytes, maxBatch: config.maxBatch },
+    limits: {
+      maxBodyBytes: config.maxBodyBytes,
+      maxBatch: config.maxBatch,
+      maxQueuedUploads: config.maxQueuedUploads,
+    },
     version,
     parser,
   });

@@ -10,6 +10,11 @@ export interface AppLimits {
   maxBodyBytes: number;
   /** Most results in one JSON upload. */
   maxBatch: number;
+  /**
+   * Uploads being received or waiting for the upload queue at once. Each may hold a body of up to
+   * maxBodyBytes in memory, so this bounds memory; more are answered 503 (clients retry).
+   */
+  maxQueuedUploads: number;
 }
 
 /** What every route module gets from createApp. */

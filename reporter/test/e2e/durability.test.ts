@@ -95,4 +95,46 @@ describe('durability and concurrency', () => {
       await again.stop();
     }
   });
+
+  it('uploads beyond DOZHIM_MAX_QUEUED_UPLOADS get 503 busy (bounded memory); the held one still lands', async () => {
+    const server = await startReporter(`${tmp.dir}/busy.sqlite`, { DOZHIM_MAX_QUEUED_UPLOADS: '1' });
+    try {
+      const { port } = new URL(server.url);
+      const payload = Buffer.from(junitXml(manyCases(50, () => false)));
+      // The first upload holds the only place while its body is still arriving.
+      const held = request({
+        host: '127.0.0.1',
+        port,
+        method: 'POST',
+        path: '/api/v1/runs/busy-run/attempts/1/junit?shard=a',
+        headers: { 'content-type': 'application/xml', 'content-length': payload.length },
+      });
+      held.write(payload.subarray(0, 100));
+      await new Promise((r) => setTimeout(r, 300));
+      const busy = await call(
+        junitUrl(server.url, 'busy-run', 1, 'b'),
+        xml(junitXml(manyCases(5, () => false))),
+      );
+      expect(busy.status).toBe(503);
+      expect(busy.body.error.code).toBe('busy');
+      expect(busy.headers.get('retry-after')).toBe('1');
+      held.end(payload.subarray(100));
+      const [res] = (await once(held, 'response')) as [import('node:http').IncomingMessage];
+      res.resume();
+      expect(res.statusCode).toBe(200);
+      // The place is free again.
+      const after = await call(
+        junitUrl(server.url, 'busy-run', 1, 'b'),
+        xml(junitXml(manyCases(5, () => false))),
+      );
+      expect(after.status).toBe(200);
+      expect(
+        (await call(runPath(server.url, 'busy-run'))).body.attempts[0].shards.map(
+          (x: { name: string }) => x.name,
+        ),
+      ).toEqual(['a', 'b']);
+    } finally {
+      await server.stop();
+    }
+  });
 });

@@ -24,7 +24,7 @@ async function serve() {
     logger: pino({ level: 'silent' }),
     metrics: createMetrics(),
     tokens: {},
-    limits: { maxBodyBytes: 1024 * 1024, maxBatch: 100 },
+    limits: { maxBodyBytes: 1024 * 1024, maxBatch: 100, maxQueuedUploads: 4 },
     version: 'test',
   });
   const server = app.listen(0, '127.0.0.1');

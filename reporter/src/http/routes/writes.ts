@@ -1,5 +1,5 @@
 import { type TestResult, testId } from '@dozhim/core';
-import { Router } from 'express';
+import { type Response, Router } from 'express';
 import { dedupeById } from '../../snapshot.js';
 import { truncateResult } from '../../truncate.js';
 import { readBody, readJson, requireMediaType } from '../body.js';
@@ -19,6 +19,31 @@ export function writeRoutes(ctx: RouteContext): Router {
   const { repo, metrics, limits, parser, uploads, write, now } = ctx;
   const router = Router();
 
+  // Bodies are read before they wait for the upload queue, each up to maxBodyBytes: bound how many
+  // can be held at once, so a burst of uploads cannot exhaust memory. Clients retry 503s.
+  let admitted = 0;
+  const admit = async <T>(res: Response, work: () => Promise<T>): Promise<T> => {
+    if (admitted >= limits.maxQueuedUploads) {
+      // The body is not read: close the connection after the answer rather than drain it.
+      res.setHeader('Connection', 'close');
+      res.setHeader('Retry-After', '1');
+      throw new ApiError(
+        503,
+        'busy',
+        `${admitted} uploads are already being received or queued; retry later`,
+        {
+          limit: limits.maxQueuedUploads,
+        },
+      );
+    }
+    admitted++;
+    try {
+      return await work();
+    } finally {
+      admitted--;
+    }
+  };
+
   router.put('/api/v1/runs/:runId', write, async (req, res) => {
     const { runId } = RunParams.parse(req.params);
     const meta = RunMetaBody.parse(await readJson(req, limits.maxBodyBytes));
@@ -36,12 +61,14 @@ export function writeRoutes(ctx: RouteContext): Router {
     const { runId, attempt } = AttemptParams.parse(req.params);
     const { shard } = ShardQuery.parse(req.query);
     requireMediaType(req, ['application/xml', 'text/xml']);
-    const body = await readBody(req, limits.maxBodyBytes);
-    const counts = await uploads.run(async () => {
-      // Parsed before (and outside) the transaction: a bad file fails here and nothing is written.
-      const source = `${runId} attempt ${attempt} shard ${shard}`;
-      const results = await parser.parse({ body, source, maxBytes: limits.maxBodyBytes });
-      return repo.replaceShard(runId, attempt, shard, results, now());
+    const counts = await admit(res, async () => {
+      const body = await readBody(req, limits.maxBodyBytes);
+      return uploads.run(async () => {
+        // Parsed before (and outside) the transaction: a bad file fails here and nothing is written.
+        const source = `${runId} attempt ${attempt} shard ${shard}`;
+        const results = await parser.parse({ body, source, maxBytes: limits.maxBodyBytes });
+        return repo.replaceShard(runId, attempt, shard, results, now());
+      });
     });
     metrics.uploads.inc({ kind: 'junit' });
     metrics.results.inc({ kind: 'junit' }, counts.total);
@@ -52,36 +79,39 @@ export function writeRoutes(ctx: RouteContext): Router {
     const { runId, attempt } = AttemptParams.parse(req.params);
     const { shard } = ShardQuery.parse(req.query);
     requireMediaType(req, ['application/json']);
-    const raw = await readJson(req, limits.maxBodyBytes);
-    // Checked before the schema so a huge batch is refused without validating every item.
-    const list = (raw as { results?: unknown } | null)?.results;
-    if (Array.isArray(list) && list.length > limits.maxBatch) {
-      throw new ApiError(
-        413,
-        'batch_too_large',
-        `at most ${limits.maxBatch} results per request, got ${list.length}`,
-        {
-          limit: limits.maxBatch,
-        },
+    const { counts, stored } = await admit(res, async () => {
+      const raw = await readJson(req, limits.maxBodyBytes);
+      // Checked before the schema so a huge batch is refused without validating every item.
+      const list = (raw as { results?: unknown } | null)?.results;
+      if (Array.isArray(list) && list.length > limits.maxBatch) {
+        throw new ApiError(
+          413,
+          'batch_too_large',
+          `at most ${limits.maxBatch} results per request, got ${list.length}`,
+          {
+            limit: limits.maxBatch,
+          },
+        );
+      }
+      const results = dedupeById(
+        ResultsBody.parse(raw).results.map(
+          (r): TestResult =>
+            truncateResult({
+              ...r,
+              id: r.id ?? testId(r),
+              suite: r.suite ?? '',
+              classname: r.classname ?? '',
+              durationMs: r.durationMs ?? 0,
+              properties: r.properties ?? {},
+              retries: r.retries ?? [],
+            }),
+        ),
       );
-    }
-    const results = dedupeById(
-      ResultsBody.parse(raw).results.map(
-        (r): TestResult =>
-          truncateResult({
-            ...r,
-            id: r.id ?? testId(r),
-            suite: r.suite ?? '',
-            classname: r.classname ?? '',
-            durationMs: r.durationMs ?? 0,
-            properties: r.properties ?? {},
-            retries: r.retries ?? [],
-          }),
-      ),
-    );
-    const counts = await uploads.run(() => repo.upsertResults(runId, attempt, shard, results, now()));
+      const counts = await uploads.run(() => repo.upsertResults(runId, attempt, shard, results, now()));
+      return { counts, stored: results.length };
+    });
     metrics.uploads.inc({ kind: 'json' });
-    metrics.results.inc({ kind: 'json' }, results.length);
+    metrics.results.inc({ kind: 'json' }, stored);
     res.json({ runId, attempt, shard, counts });
   });
   return router;
