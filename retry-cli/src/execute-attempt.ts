@@ -27,7 +27,6 @@ export interface AttemptContext {
   adapter: FrameworkAdapter;
   printer: Printer;
   runId: string;
-  maxRuns: number;
   /** Aborted (reason = the signal name) when dozhim receives SIGINT/SIGTERM. */
   abort: AbortSignal;
 }
@@ -44,13 +43,9 @@ export interface AttemptRun {
   threads: number;
   selected?: string[];
   results: TestResult[];
-  /** Selected ids without a result in the reports: recorded as failed "no result reported". */
-  missing: string[];
   exitCode: number | null;
   startedAt: string;
   finishedAt: string;
-  durationMs: number;
-  reportFiles: string[];
   /** Why the attempt is unusable (command not found, crash, no report): exit 7, never retried. */
   infrastructure?: string;
   /** Set when dozhim was interrupted during the attempt. */
@@ -232,7 +227,7 @@ export async function executeAttempt(ctx: AttemptContext, plan: AttemptPlan): Pr
 
   const header = {
     attempt: plan.attempt,
-    maxRuns: ctx.maxRuns,
+    maxRuns: options.policy.maxRuns,
     threads: plan.threads,
     ...(selection ? { selected: selection.length } : {}),
     command: spec.display,
@@ -261,8 +256,6 @@ export async function executeAttempt(ctx: AttemptContext, plan: AttemptPlan): Pr
     exitCode: result.exitCode,
     startedAt: new Date(startedMs).toISOString(),
     finishedAt: new Date(finishedMs).toISOString(),
-    durationMs: finishedMs - startedMs,
-    reportFiles: collected.files,
   };
 
   if (ctx.abort.aborted) {
@@ -270,7 +263,7 @@ export async function executeAttempt(ctx: AttemptContext, plan: AttemptPlan): Pr
     // the interrupted tests did not fail, they did not finish.
     const selected = selection ? new Set(selection.map((t) => t.id)) : undefined;
     const results = selected ? collected.results.filter((r) => selected.has(r.id)) : collected.results;
-    return { ...base, results, missing: [], interrupted: signalOf(ctx.abort) };
+    return { ...base, results, interrupted: signalOf(ctx.abort) };
   }
 
   const problem = infrastructureProblem({
@@ -281,7 +274,7 @@ export async function executeAttempt(ctx: AttemptContext, plan: AttemptPlan): Pr
     lookedAt: globs ? `matching ${globs.join(', ')} (new or changed during this attempt)` : `at ${junitPath}`,
     ...(options.attemptTimeoutMs ? { timeoutMs: options.attemptTimeoutMs } : {}),
   });
-  if (problem) return { ...base, results: [], missing: [], infrastructure: problem };
+  if (problem) return { ...base, results: [], infrastructure: problem };
 
   if (
     result.exitCode !== 0 &&
@@ -292,10 +285,10 @@ export async function executeAttempt(ctx: AttemptContext, plan: AttemptPlan): Pr
       `dozhim: the test command exited with code ${result.exitCode} but its report has no failing test\n`,
     );
   }
-  if (!selection) return { ...base, results: collected.results, missing: [] };
+  if (!selection) return { ...base, results: collected.results };
   const { results, missing } = rerunResults(collected.results, selection);
   if (missing.length > 0) {
     printer.warn(`dozhim: ${missing.length} selected test(s) reported no result; counted as failed\n`);
   }
-  return { ...base, results, missing };
+  return { ...base, results };
 }

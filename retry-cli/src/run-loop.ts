@@ -13,7 +13,7 @@ import type { StopReason } from './summary.js';
  * fewer threads, after the health check and the before-rerun hook.
  */
 
-export interface LoopContext extends Omit<AttemptContext, 'maxRuns'> {
+export interface LoopContext extends AttemptContext {
   store: RunStore;
   policy: PolicyOptions;
 }
@@ -111,7 +111,7 @@ export async function runLoop(
       }
     }
 
-    const run = await executeAttempt({ ...ctx, maxRuns: policy.maxRuns }, plan);
+    const run = await executeAttempt(ctx, plan);
     executed.push(run.attempt);
     const attempt = stored(run);
     if (run.infrastructure) {
