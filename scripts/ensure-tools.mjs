@@ -13,9 +13,18 @@ const TOOLS = [
   ],
   ['go', ['go', 'version'], ['golang-go']],
   ['gotestsum', ['gotestsum', '--version'], ['gotestsum']],
+  // The Jenkins shared library is executed by Debian's groovy 2.4 (the Groovy of Jenkins core), on JDK 17.
+  ['JDK 17', ['/usr/lib/jvm/java-17-openjdk-amd64/bin/java', '-version'], ['openjdk-17-jdk-headless']],
+  ['groovy', ['groovy', '--version'], ['groovy']],
+  // gitlab-ci-local copies each job's build directory with rsync (--shell-isolation).
+  ['rsync', ['rsync', '--version'], ['rsync']],
+  // Reporter storage tests start a real PostgreSQL 15 server from Debian's binaries.
+  ['PostgreSQL 15 server', ['/usr/lib/postgresql/15/bin/pg_ctl', '--version'], ['postgresql-15']],
 ];
 
-const works = ([cmd, ...args]) => spawnSync(cmd, args, { stdio: 'ignore' }).status === 0;
+// groovy refuses to start without JAVA_HOME pointing at a JDK.
+const probeEnv = { ...process.env, JAVA_HOME: '/usr/lib/jvm/java-17-openjdk-amd64' };
+const works = ([cmd, ...args]) => spawnSync(cmd, args, { stdio: 'ignore', env: probeEnv }).status === 0;
 const missing = TOOLS.filter(([, probe]) => !works(probe));
 if (missing.length === 0) process.exit(0);
 
