@@ -230,8 +230,13 @@ export const TestRow = z
     file: z.string().nullable(),
     status: TestStatus,
     durationMs: z.number(),
+    line: z.number().int().nullable(),
     message: z.string().nullable(),
     type: z.string().nullable(),
+    retries: z.array(RetryEvidenceInput).openapi({
+      description:
+        'Failed tries recorded inside the report (flaky*/rerun*): a client deciding on these rows needs them, or an in-run retry would look plainly green.',
+    }),
     attempt: z.number().int(),
     shard: z.string(),
   })
