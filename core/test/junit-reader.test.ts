@@ -70,13 +70,81 @@ describe('parseJUnit: document shapes', () => {
 
 describe('parseJUnit: identity', () => {
   it.each([
-    ['classname wins', '<testcase classname="a.B" file="f.py" name="t"/>', 'a.B::t'],
+    ['classname that names the file (pytest)', '<testcase classname="a.B" file="a.py" name="t"/>', 'a.B::t'],
+    ['file and classname', '<testcase classname="a.B" file="f.py" name="t"/>', 'f.py > a.B::t'],
     ['file when no classname', '<testcase file="src/x.test.ts" name="t"/>', 'src/x.test.ts::t'],
     ['suite when neither', '<testcase name="t"/>', 'S::t'],
     ['PHPUnit class attribute', '<testcase class="Acme\\Foo" name="t"/>', 'Acme\\Foo::t'],
-    ['whitespace folded', '<testcase classname=" a.B " name="t   with\n  spaces"/>', 'a.B::t with spaces'],
+    ['names exact, no whitespace folding', '<testcase classname=" a.B " name="t   with&#10;  spaces"/>', ' a.B ::t   with\n  spaces'],
+    ['`::` in a classname (Rust, C++)', '<testcase classname="crate::mod" name="t::u"/>', 'crate\u2237mod::t::u'],
   ])('%s', (_label, tc, id) => {
     expect(only(suite(tc)).id).toBe(id);
+  });
+
+  it('whitespace runs are part of the name: `a b` and `a  b` are two tests', () => {
+    const { results, warnings } = parseJUnit(
+      suite('<testcase classname="c" name="a b"><failure/></testcase><testcase classname="c" name="a  b"/>'),
+    );
+    expect(results.map((r) => [r.id, r.status])).toEqual([
+      ['c::a b', 'failed'],
+      ['c::a  b', 'passed'],
+    ]);
+    expect(warnings).toEqual([]);
+  });
+
+  it('the suite is part of the id only when it is a source file', () => {
+    // jest-junit suiteNameTemplate "{filepath}": the same classname in two files.
+    const files = parseJUnit(
+      '<testsuites><testsuite name="src/a.test.ts"><testcase classname="x" name="t"><failure/></testcase></testsuite>' +
+        '<testsuite name="src/b.test.ts"><testcase classname="x" name="t"/></testsuite></testsuites>',
+    );
+    expect(files.results.map((r) => r.id)).toEqual(['src/a.test.ts > x::t', 'src/b.test.ts > x::t']);
+    // A suite name that is not a file (shard labels, jest's first describe title) is not.
+    const shards = parseJUnit(
+      '<testsuites><testsuite name="shard 1"><testcase classname="x" name="t"/></testsuite>' +
+        '<testsuite name="shard-2"><testcase classname="x" name="u"/></testsuite></testsuites>',
+    );
+    expect(shards.results.map((r) => r.id)).toEqual(['x::t', 'x::u']);
+  });
+
+  it('Playwright: the project (<testsuite hostname>) is part of the id when the root is Playwright-shaped', () => {
+    const pw = (root: string) =>
+      parseJUnit(
+        `<testsuites ${root}><testsuite name="a.spec.ts" hostname="chromium"><testcase classname="a.spec.ts" name="t"><failure/></testcase></testsuite>` +
+          '<testsuite name="a.spec.ts" hostname="firefox"><testcase classname="a.spec.ts" name="t"/></testsuite></testsuites>',
+        { repeats: 'retries' },
+      );
+    const withProjects = pw('id="" name=""');
+    expect(withProjects.results.map((r) => [r.id, r.project, r.status])).toEqual([
+      ['[chromium] a.spec.ts::t', 'chromium', 'failed'],
+      ['[firefox] a.spec.ts::t', 'firefox', 'passed'],
+    ]);
+    expect(runState(asAttempt(withProjects.results)).failing).toEqual(['[chromium] a.spec.ts::t']);
+    // Elsewhere hostname is the machine (pytest, vitest, Surefire) and must not split shards: without
+    // Playwright's root `id`, the two are one id, and as retries the chromium failure becomes flaky.
+    // That is why the shape matters.
+    const other = pw('name="vitest tests"');
+    expect(other.results.map((r) => r.id)).toEqual(['a.spec.ts::t']);
+    expect(other.results[0]!.project).toBeUndefined();
+  });
+
+  it('baseDir makes absolute files relative, so ids do not depend on the checkout path', () => {
+    const mochaLike = (dir: string) =>
+      `<testsuites><testsuite name="arith" file="${dir}/tests/a.spec.mjs"><testcase classname="t" name="arith t"/></testsuite></testsuites>`;
+    const a = parseJUnit(mochaLike('/agent1/ws'), { baseDir: '/agent1/ws' }).results[0]!;
+    const b = parseJUnit(mochaLike('/agent2/ws'), { baseDir: '/agent2/ws/' }).results[0]!;
+    expect([a.id, a.file]).toEqual(['tests/a.spec.mjs > t::arith t', 'tests/a.spec.mjs']);
+    expect(b.id).toBe(a.id);
+    // Without it (or outside it) the absolute path stays, and the two checkouts differ.
+    expect(parseJUnit(mochaLike('/agent2/ws')).results[0]!.id).toBe('/agent2/ws/tests/a.spec.mjs > t::arith t');
+    expect(parseJUnit(mochaLike('/agent2/ws'), { baseDir: '/agent2/w' }).results[0]!.file).toBe(
+      '/agent2/ws/tests/a.spec.mjs',
+    );
+    const win = 'C:\\ws\\tests\\a.spec.mjs';
+    const w = parseJUnit(`<testsuite name="s"><testcase file="${win}" classname="t" name="n"/></testsuite>`, {
+      baseDir: 'C:\\ws',
+    }).results[0]!;
+    expect(w.id).toBe('tests/a.spec.mjs > t::n');
   });
 });
 
