@@ -6,7 +6,7 @@
 import { createReadStream } from 'node:fs';
 import { readFile, stat } from 'node:fs/promises';
 import type { EntityDecoderOptions } from 'fast-xml-parser';
-import { executionsOf, isFailingStatus, normalizeEvidence, primaryIndex } from './executions.js';
+import { executionsOf, normalizeEvidence, primaryIndex } from './executions.js';
 import { XMLParser } from './fxp.js';
 import { testId } from './identity.js';
 import { JUnitParseError } from './junit-errors.js';
@@ -264,17 +264,18 @@ function walkSuite(node: XNode, parent: Scope, walker: Walker): number {
     hostnameIsProject: parent.hostnameIsProject,
     project: parent.hostnameIsProject ? attr(node, 'hostname') || parent.project : undefined,
   };
+  // Failure and error elements, not failing testcases: a pytest failure plus a teardown error in one
+  // testcase counts 2 in pytest's `failures`+`errors`, and over-counting can only hide nothing.
   let shown = 0;
   for (const tc of children(node, 'testcase')) {
-    const r = reader.read(tc, scope);
-    if (isFailingStatus(r.status)) shown++;
-    walker.visit(r);
+    shown += children(tc, 'failure').length + children(tc, 'error').length;
+    walker.visit(reader.read(tc, scope));
   }
   for (const s of children(node, 'testsuite')) shown += walkSuite(s, scope, walker);
   const suiteLevel = reader.suiteLevel(node, scope, shown);
   if (suiteLevel) {
     walker.visit(suiteLevel);
-    shown++;
+    shown += Math.max(1, (countAttr(node, 'failures') ?? 0) + (countAttr(node, 'errors') ?? 0) - shown);
   }
   return shown;
 }
@@ -343,7 +344,11 @@ class CaseReader {
     if (declared <= shown) return undefined;
     const missing = declared - shown;
     const message = `suite "${scope.suite}" reports ${missing} failure(s) that no testcase shows`;
-    const el: XNode = { [`${ATTR}message`]: message, [`${ATTR}type`]: 'dozhim.SuiteCountMismatch', [TEXT]: '' };
+    const el: XNode = {
+      [`${ATTR}message`]: message,
+      [`${ATTR}type`]: 'dozhim.SuiteCountMismatch',
+      [TEXT]: '',
+    };
     return this.read({ ...ids, error: [el], [TEXT]: '' }, scope);
   }
 

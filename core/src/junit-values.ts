@@ -52,5 +52,7 @@ export function relativeFile(file: string | undefined, baseDir: string | undefin
   const norm = (p: string) => p.replace(/\\/g, '/');
   const base = norm(baseDir).replace(/\/+$/, '');
   const f = norm(file);
-  return base !== '' && f.startsWith(`${base}/`) && f.length > base.length + 1 ? f.slice(base.length + 1) : file;
+  return base !== '' && f.startsWith(`${base}/`) && f.length > base.length + 1
+    ? f.slice(base.length + 1)
+    : file;
 }

@@ -52,7 +52,11 @@ export function writeMergedJUnit(attempts: readonly Attempt[], options: WriteOpt
   }
   // The reader takes `hostname` for a project only in Playwright's shape: a root with an `id`.
   const hasProjects = [...bySuite.values()].some((g) => g.project);
-  const root = attrs({ id: hasProjects ? '' : undefined, name: options.name ?? 'dozhim', ...totalsAttrs(total) });
+  const root = attrs({
+    id: hasProjects ? '' : undefined,
+    name: options.name ?? 'dozhim',
+    ...totalsAttrs(total),
+  });
   return `<?xml version="1.0" encoding="UTF-8"?>\n<testsuites ${root}>\n${suites.join('')}</testsuites>\n`;
 }
 

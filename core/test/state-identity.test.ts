@@ -59,7 +59,10 @@ describe('testId', () => {
         { classname: 'a.spec.ts', name: 'n', project: 'chromium' },
         { classname: 'a.spec.ts', name: 'n', project: 'firefox' },
       ],
-      [{ classname: 'c', name: 'a b' }, { classname: 'c', name: 'a  b' }],
+      [
+        { classname: 'c', name: 'a b' },
+        { classname: 'c', name: 'a  b' },
+      ],
     ];
     for (const [a, b] of pairs) expect(testId(a)).not.toBe(testId(b));
   });
