@@ -64,8 +64,16 @@ describe('single mode: dozhim run in one job', () => {
     project = makeProject(
       'single',
       `include:\n${[
-        componentInclude({ ...common, job_prefix: 'flaky', command: suiteCommand('--tag flaky --flaky 2,5') }),
-        componentInclude({ ...common, job_prefix: 'broken', command: suiteCommand('--tag broken --broken 3') }),
+        componentInclude({
+          ...common,
+          job_prefix: 'flaky',
+          command: suiteCommand('--tag flaky --flaky 2,5'),
+        }),
+        componentInclude({
+          ...common,
+          job_prefix: 'broken',
+          command: suiteCommand('--tag broken --broken 3'),
+        }),
         componentInclude({
           ...common,
           job_prefix: 'strict',

@@ -143,9 +143,7 @@ function pipelineResult(project: Project, code: number | null, stdout: string, s
     stderr,
     jobs,
     log: (job) =>
-      lines
-        .filter((l) => l.startsWith(`${job} `))
-        .map((l) => l.slice(job.length + 1).replace(/^[>$] ?/, '')),
+      lines.filter((l) => l.startsWith(`${job} `)).map((l) => l.slice(job.length + 1).replace(/^[>$] ?/, '')),
     artifact: (job, path) => {
       const safe = job.replace(/[^\w-]+/g, '-').replace(/-$/, '');
       const file = join(project.dir, '.gitlab-ci-local/artifacts', safe, path);
@@ -185,4 +183,43 @@ export function componentInclude(inputs: Record<string, string | number | boolea
     .map(([k, v]) => `      ${k}: ${JSON.stringify(v)}`)
     .join('\n');
   return `  - component: $CI_SERVER_FQDN/$CI_PROJECT_PATH/dozhim@$CI_COMMIT_SHA\n    inputs:\n${body}\n`;
+}
+
+export interface ListedJob {
+  name: string;
+  stage: string;
+  when: string;
+  allow_failure: boolean | { exit_codes: number[] };
+  needs?: unknown;
+}
+
+/**
+ * `gitlab-ci-local --list-json` with GitLab's CI JSON schema validation on (bundled in gitlab-ci-local):
+ * resolves the includes and the inputs, validates the expanded configuration and lists the jobs with the
+ * `when` their rules give. Nothing runs.
+ */
+export function listJobs(
+  project: Project,
+  variables: Record<string, string> = {},
+): { code: number | null; jobs: ListedJob[]; stdout: string; stderr: string } {
+  const r = spawnSync(
+    process.execPath,
+    [
+      GCL,
+      '--home',
+      join(project.dir, '..', 'gcl-home'),
+      '--json-schema-validation',
+      '--list-json',
+      ...Object.entries(variables).flatMap(([k, v]) => ['--variable', `${k}=${v}`]),
+    ],
+    {
+      cwd: project.dir,
+      encoding: 'utf8',
+      env: { PATH: process.env.PATH, HOME: process.env.HOME, NO_COLOR: '1' },
+      timeout: 60_000,
+    },
+  );
+  let jobs: ListedJob[] = [];
+  if (r.status === 0) jobs = JSON.parse(r.stdout) as ListedJob[];
+  return { code: r.status, jobs, stdout: r.stdout, stderr: r.stderr };
 }
