@@ -3,6 +3,7 @@
 // checkout with `include: component:`, calling the real dozhim binary against a real reporter on
 // 127.0.0.1 (SQLite file in a temp dir). Each pipeline includes the component several times with
 // different prefixes, so the jobs run in parallel and the run ids must not collide.
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseJUnit, type TestResult } from '@dozhim/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -10,12 +11,14 @@ import { getJson, removeDir, type Service, startReporter, tempDir } from '../e2e
 import {
   componentInclude,
   DOZHIM_CLI,
+  EXAMPLE,
   makeProject,
   type Pipeline,
   type Project,
   ranLog,
   requireGitlabTools,
   runPipeline,
+  SUITE,
 } from './helpers.js';
 
 interface RunView {
@@ -133,5 +136,145 @@ describe('single mode: dozhim run in one job', () => {
     expect(flaky.current.flaky.sort()).toEqual(['sample::t02', 'sample::t05']);
     expect((await run('1000-broken')).current.failing).toEqual(['sample::t03']);
     expect((await run('1000-strict')).current.flaky).toEqual(['sample::t04']);
+  });
+});
+
+describe('sharded mode: parallel shard jobs for attempt 1, one retry job for the reruns', () => {
+  let p: Pipeline;
+  let project: Project;
+  const sharded = (flags: string) => suiteCommand(`--shard {shardIndex}/{shardTotal} ${flags}`);
+
+  beforeAll(async () => {
+    const c = { mode: 'sharded', cli: DOZHIM_CLI, reporter_url: reporter.url, retry_stage: 'retry' };
+    project = makeProject(
+      'sharded',
+      `stages: [test, retry]\ninclude:\n${[
+        // Shard 1 sleeps longest, shard 2 not at all: they finish 2, 3, 1.
+        componentInclude({
+          ...c,
+          job_prefix: 'sharded',
+          shards: 3,
+          threads: 8,
+          command: sharded('--tag sharded --flaky 4,8 --delays 2500,0,1200'),
+        }),
+        componentInclude({
+          ...c,
+          job_prefix: 'toomany',
+          shards: 3,
+          threads: 8,
+          max_failed: '5',
+          command: sharded('--tag toomany --tests 12 --broken 1,2,3,4,5,6,7,8'),
+        }),
+        componentInclude({
+          ...c,
+          job_prefix: 'crash',
+          shards: 3,
+          threads: 8,
+          command: sharded('--tag crash --flaky 1 --crash-shard 2'),
+        }),
+      ].join('')}`,
+    );
+    projects.push(project);
+    p = await runPipeline(project, { timeoutMs: 150_000 });
+  });
+
+  it('runs each shard share once as attempt 1; shards with failures are allowed to fail, not green', () => {
+    expectJob(p, 'sharded-shard: [1/3]', 'WARN');
+    expectJob(p, 'sharded-shard: [2/3]', 'WARN');
+    expectJob(p, 'sharded-shard: [3/3]', 'PASS');
+    const first = ranLog(project).filter((r) => r.tag === 'sharded' && r.attempt === 1);
+    expect(first.map((r) => `${r.shard} ${r.id}`).sort()).toEqual([
+      '1/3 sample::t01',
+      '1/3 sample::t04',
+      '1/3 sample::t07',
+      '2/3 sample::t02',
+      '2/3 sample::t05',
+      '2/3 sample::t08',
+      '3/3 sample::t03',
+      '3/3 sample::t06',
+      '3/3 sample::t09',
+    ]);
+    expect(new Set(first.map((r) => r.threads))).toEqual(new Set([8]));
+  });
+
+  it('the shards finish at different times and the retry job starts after the last of them', () => {
+    const at = (needle: string) => {
+      const i = p.stdout.indexOf(needle);
+      expect(i, `${needle} in\n${p.stdout}`).toBeGreaterThanOrEqual(0);
+      return i;
+    };
+    const done = [1, 2, 3].map((k) => at(`sharded-shard: [${k}/3] finished in`));
+    expect(done[1]!).toBeLessThan(done[2]!);
+    expect(done[2]!).toBeLessThan(done[0]!);
+    expect(at('sharded-retry starting')).toBeGreaterThan(Math.max(...done));
+  });
+
+  it('the retry job re-runs exactly the failed tests of all shards, with half the threads, and passes', () => {
+    expectJob(p, 'sharded-retry', 'PASS');
+    const ran = ranLog(project).filter((r) => r.tag === 'sharded' && r.attempt > 1);
+    expect(ran.map((r) => `${r.attempt} ${r.threads} ${r.id}`).sort()).toEqual([
+      '2 4 sample::t04',
+      '2 4 sample::t08',
+    ]);
+  });
+
+  it('publishes the merged report of the whole run, flaky tests marked', () => {
+    const report = parseJUnit(p.artifact('sharded-retry', 'dozhim-report.xml'));
+    expect(report.results.map((r) => r.id).sort()).toEqual(
+      Array.from({ length: 9 }, (_, i) => `sample::t0${i + 1}`),
+    );
+    expect(ids(report.results, (r) => r.status !== 'passed')).toEqual([]);
+    expect(ids(report.results, (r) => r.retries.some((x) => x.kind === 'flakyFailure'))).toEqual([
+      'sample::t04',
+      'sample::t08',
+    ]);
+  });
+
+  it('the reporter holds one run: attempt 1 with shards 1-3, attempt 2 with the reruns', async () => {
+    const view = await run('1000-sharded');
+    expect(view.attempts.map((a) => a.attempt)).toEqual([1, 2]);
+    expect(view.attempts[0]!.shards.map((s) => s.name).sort()).toEqual(['1', '2', '3']);
+    expect(view.attempts[0]!.threads).toBe(8);
+    expect(view.attempts[1]!.threads).toBe(4);
+    expect(view.current.failing).toEqual([]);
+    expect(view.current.flaky.sort()).toEqual(['sample::t04', 'sample::t08']);
+  });
+
+  it('more failures than max_failed: the retry job reruns nothing, prints TERMINATED and fails', () => {
+    expectJob(p, 'toomany-retry', 'FAIL');
+    expect(p.log('toomany-retry').join('\n')).toMatch(/TERMINATED - too many failed tests: 8 > 5/);
+    expect(ranLog(project).filter((r) => r.tag === 'toomany' && r.attempt > 1)).toEqual([]);
+    const report = parseJUnit(p.artifact('toomany-retry', 'dozhim-report.xml'));
+    expect(ids(report.results, (r) => r.status === 'failed')).toHaveLength(8);
+  });
+
+  it('a crashed shard fails its job for real, and the retry job fails instead of passing the rest', () => {
+    expectJob(p, 'crash-shard: [2/3]', 'FAIL');
+    expectJob(p, 'crash-retry', 'FAIL');
+    expect(p.log('crash-retry').join('\n')).toMatch(/shard/i);
+    // Shard 1's flaky test was not re-run into a green verdict while shard 2's tests are unknown.
+    expect(ranLog(project).filter((r) => r.tag === 'crash' && r.attempt > 1)).toEqual([]);
+  });
+});
+
+describe('the example pipeline (examples/gitlab/.gitlab-ci.yml)', () => {
+  it('runs as committed, both modes, with only the CLI and the reporter given as pipeline variables', async () => {
+    const project = makeProject('example', readFileSync(EXAMPLE, 'utf8'), {
+      'test/gitlab/fixtures/suite.mjs': readFileSync(SUITE, 'utf8'),
+    });
+    projects.push(project);
+    const p = await runPipeline(project, {
+      variables: { DOZHIM_CLI, DOZHIM_REPORTER_URL: reporter.url },
+      timeoutMs: 120_000,
+    });
+    expectJob(p, 'e2e-run', 'PASS');
+    expectJob(p, 'e2e-sharded-retry', 'PASS');
+    const flaky = (job: string) =>
+      ids(parseJUnit(p.artifact(job, 'dozhim-report.xml')).results, (r) =>
+        r.retries.some((x) => x.kind === 'flakyFailure'),
+      );
+    expect(flaky('e2e-run')).toEqual(['sample::t02', 'sample::t05']);
+    expect(flaky('e2e-sharded-retry')).toEqual(['sample::t04', 'sample::t08']);
+    expect((await run('1000-e2e-sharded')).attempts[0]!.shards).toHaveLength(3);
   });
 });

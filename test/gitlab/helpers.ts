@@ -1,6 +1,6 @@
 import { spawn, spawnSync } from 'node:child_process';
 import { copyFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { REPO, removeDir, requireBuilt, requireTool, tempDir } from '../e2e/helpers.js';
 
 /** The component under test, copied into every temp project (GitLab's layout: templates/<name>.yml). */
@@ -50,7 +50,10 @@ export function makeProject(name: string, ciYml: string, files: Record<string, s
   copyFileSync(TEMPLATE, join(dir, 'templates/dozhim.yml'));
   copyFileSync(SUITE, join(dir, 'suite.mjs'));
   writeFileSync(join(dir, '.gitlab-ci.yml'), ciYml);
-  for (const [path, text] of Object.entries(files)) writeFileSync(join(dir, path), text);
+  for (const [path, text] of Object.entries(files)) {
+    mkdirSync(dirname(join(dir, path)), { recursive: true });
+    writeFileSync(join(dir, path), text);
+  }
   const git = (...args: string[]) => {
     const r = spawnSync('git', args, { cwd: dir, encoding: 'utf8' });
     if (r.status !== 0) throw new Error(`git ${args.join(' ')} failed: ${r.stderr}`);
