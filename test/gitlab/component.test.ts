@@ -142,20 +142,20 @@ describe('single mode: dozhim run in one job', () => {
 describe('sharded mode: parallel shard jobs for attempt 1, one retry job for the reruns', () => {
   let p: Pipeline;
   let project: Project;
-  const sharded = (flags: string) => suiteCommand(`--shard {shardIndex}/{shardTotal} ${flags}`);
+  const sharded = (flags: string) => suiteCommand(`--shard $DOZHIM_SHARD_INDEX/$DOZHIM_SHARD_TOTAL ${flags}`);
 
   beforeAll(async () => {
     const c = { mode: 'sharded', cli: DOZHIM_CLI, reporter_url: reporter.url, retry_stage: 'retry' };
     project = makeProject(
       'sharded',
       `stages: [test, retry]\ninclude:\n${[
-        // Shard 1 sleeps longest, shard 2 not at all: they finish 2, 3, 1.
+        // The shards run their tests one after the other: 2, then 3, then 1.
         componentInclude({
           ...c,
           job_prefix: 'sharded',
           shards: 3,
           threads: 8,
-          command: sharded('--tag sharded --flaky 4,8 --delays 2500,0,1200'),
+          command: sharded('--tag sharded --flaky 4,8 --order 2,3,1'),
         }),
         componentInclude({
           ...c,
@@ -198,15 +198,14 @@ describe('sharded mode: parallel shard jobs for attempt 1, one retry job for the
   });
 
   it('the shards finish at different times and the retry job starts after the last of them', () => {
-    const at = (needle: string) => {
-      const i = p.stdout.indexOf(needle);
-      expect(i, `${needle} in\n${p.stdout}`).toBeGreaterThanOrEqual(0);
-      return i;
-    };
-    const done = [1, 2, 3].map((k) => at(`sharded-shard: [${k}/3] finished in`));
-    expect(done[1]!).toBeLessThan(done[2]!);
-    expect(done[2]!).toBeLessThan(done[0]!);
-    expect(at('sharded-retry starting')).toBeGreaterThan(Math.max(...done));
+    // ran.log is appended in execution order.
+    const order = ranLog(project)
+      .filter((r) => r.tag === 'sharded')
+      .map((r) => (r.attempt === 1 ? r.shard : `attempt ${r.attempt}`));
+    const lastOf = (x: string) => order.lastIndexOf(x);
+    expect(lastOf('2/3')).toBeLessThan(order.indexOf('3/3'));
+    expect(lastOf('3/3')).toBeLessThan(order.indexOf('1/3'));
+    expect(order.indexOf('attempt 2')).toBeGreaterThan(lastOf('1/3'));
   });
 
   it('the retry job re-runs exactly the failed tests of all shards, with half the threads, and passes', () => {
@@ -233,7 +232,7 @@ describe('sharded mode: parallel shard jobs for attempt 1, one retry job for the
   it('the reporter holds one run: attempt 1 with shards 1-3, attempt 2 with the reruns', async () => {
     const view = await run('1000-sharded');
     expect(view.attempts.map((a) => a.attempt)).toEqual([1, 2]);
-    expect(view.attempts[0]!.shards.map((s) => s.name).sort()).toEqual(['1', '2', '3']);
+    expect(view.attempts[0]!.shards.map((s) => s.name).sort()).toEqual(['1/3', '2/3', '3/3']);
     expect(view.attempts[0]!.threads).toBe(8);
     expect(view.attempts[1]!.threads).toBe(4);
     expect(view.current.failing).toEqual([]);

@@ -73,7 +73,7 @@ export interface Pipeline {
   stderr: string;
   /** The final summary of gitlab-ci-local: job name → PASS, WARN (allowed to fail) or FAIL. */
   jobs: Map<string, JobStatus>;
-  /** The log lines of one job (its own output, without gitlab-ci-local's prefix). */
+  /** The log lines of one job (stdout, then stderr; without gitlab-ci-local's prefix). */
   log(job: string): string[];
   /** A file from a job's exported artifacts. */
   artifact(job: string, path: string): string;
@@ -145,8 +145,11 @@ function pipelineResult(project: Project, code: number | null, stdout: string, s
     stdout,
     stderr,
     jobs,
+    // gitlab-ci-local prints a job's stdout on its stdout and the job's stderr on its stderr.
     log: (job) =>
-      lines.filter((l) => l.startsWith(`${job} `)).map((l) => l.slice(job.length + 1).replace(/^[>$] ?/, '')),
+      [...lines, ...stderr.split('\n')]
+        .filter((l) => l.startsWith(`${job} `))
+        .map((l) => l.slice(job.length + 1).replace(/^[>$] ?/, '')),
     artifact: (job, path) => {
       const safe = job.replace(/[^\w-]+/g, '-').replace(/-$/, '');
       const file = join(project.dir, '.gitlab-ci-local/artifacts', safe, path);
