@@ -117,6 +117,7 @@ describe('single mode: dozhim run in one job', () => {
 
   it('fails the job when a test keeps failing, with the failure in the report', () => {
     expectJob(p, 'broken-run', 'FAIL');
+    expect(p.exitCode('broken-run')).toBe(4);
     expect(p.log('broken-run').join('\n')).toMatch(/TERMINATED - no test passed after retry/);
     const report = parseJUnit(p.artifact('broken-run', 'dozhim-report.xml'));
     expect(ids(report.results, (r) => r.status === 'failed')).toEqual(['sample::t03']);
@@ -124,6 +125,7 @@ describe('single mode: dozhim run in one job', () => {
 
   it('with fail_on_flaky, a flaky pass ends "passed with warnings" (exit 6 allowed), never plain green', () => {
     expectJob(p, 'strict-run', 'WARN');
+    expect(p.exitCode('strict-run')).toBe(6);
     expect(JSON.parse(p.artifact('strict-run', 'dozhim-summary.json')).exitCode).toBe(6);
   });
 
@@ -160,7 +162,7 @@ describe('sharded mode: parallel shard jobs for attempt 1, one retry job for the
         componentInclude({
           ...c,
           job_prefix: 'toomany',
-          shards: 3,
+          shards: 2,
           threads: 8,
           max_failed: '5',
           command: sharded('--tag toomany --tests 12 --broken 1,2,3,4,5,6,7,8'),
@@ -168,7 +170,7 @@ describe('sharded mode: parallel shard jobs for attempt 1, one retry job for the
         componentInclude({
           ...c,
           job_prefix: 'crash',
-          shards: 3,
+          shards: 2,
           threads: 8,
           command: sharded('--tag crash --flaky 1 --crash-shard 2'),
         }),
@@ -182,6 +184,7 @@ describe('sharded mode: parallel shard jobs for attempt 1, one retry job for the
     expectJob(p, 'sharded-shard: [1/3]', 'WARN');
     expectJob(p, 'sharded-shard: [2/3]', 'WARN');
     expectJob(p, 'sharded-shard: [3/3]', 'PASS');
+    expect([1, 2, 3].map((k) => p.exitCode(`sharded-shard: [${k}/3]`))).toEqual([1, 1, 0]);
     const first = ranLog(project).filter((r) => r.tag === 'sharded' && r.attempt === 1);
     expect(first.map((r) => `${r.shard} ${r.id}`).sort()).toEqual([
       '1/3 sample::t01',
@@ -241,6 +244,7 @@ describe('sharded mode: parallel shard jobs for attempt 1, one retry job for the
 
   it('more failures than max_failed: the retry job reruns nothing, prints TERMINATED and fails', () => {
     expectJob(p, 'toomany-retry', 'FAIL');
+    expect(p.exitCode('toomany-retry')).toBe(3);
     expect(p.log('toomany-retry').join('\n')).toMatch(/TERMINATED - too many failed tests: 8 > 5/);
     expect(ranLog(project).filter((r) => r.tag === 'toomany' && r.attempt > 1)).toEqual([]);
     const report = parseJUnit(p.artifact('toomany-retry', 'dozhim-report.xml'));
@@ -248,9 +252,12 @@ describe('sharded mode: parallel shard jobs for attempt 1, one retry job for the
   });
 
   it('a crashed shard fails its job for real, and the retry job fails instead of passing the rest', () => {
-    expectJob(p, 'crash-shard: [2/3]', 'FAIL');
+    expectJob(p, 'crash-shard: [1/2]', 'WARN');
+    expectJob(p, 'crash-shard: [2/2]', 'FAIL');
+    expect(p.exitCode('crash-shard: [2/2]')).toBe(7);
     expectJob(p, 'crash-retry', 'FAIL');
-    expect(p.log('crash-retry').join('\n')).toMatch(/shard/i);
+    expect(p.exitCode('crash-retry')).toBe(7);
+    expect(p.log('crash-retry').join('\n')).toMatch(/missing: 2\/2/);
     // Shard 1's flaky test was not re-run into a green verdict while shard 2's tests are unknown.
     expect(ranLog(project).filter((r) => r.tag === 'crash' && r.attempt > 1)).toEqual([]);
   });

@@ -75,6 +75,8 @@ export interface Pipeline {
   jobs: Map<string, JobStatus>;
   /** The log lines of one job (stdout, then stderr; without gitlab-ci-local's prefix). */
   log(job: string): string[];
+  /** The exit code of a job's script (gitlab-ci-local: `<job> finished in 1.2 s  FAIL 7`). */
+  exitCode(job: string): number;
   /** A file from a job's exported artifacts. */
   artifact(job: string, path: string): string;
 }
@@ -150,6 +152,12 @@ function pipelineResult(project: Project, code: number | null, stdout: string, s
       [...lines, ...stderr.split('\n')]
         .filter((l) => l.startsWith(`${job} `))
         .map((l) => l.slice(job.length + 1).replace(/^[>$] ?/, '')),
+    exitCode(job) {
+      const line = this.log(job).find((l) => l.startsWith('finished in '));
+      if (line === undefined) throw new Error(`job ${job} did not finish\n${stdout}\n${stderr}`);
+      const m = /\s(?:WARN|FAIL) (\d+)\s*$/.exec(line);
+      return m ? Number(m[1]) : 0;
+    },
     artifact: (job, path) => {
       const safe = job.replace(/[^\w-]+/g, '-').replace(/-$/, '');
       const file = join(project.dir, '.gitlab-ci-local/artifacts', safe, path);
