@@ -139,6 +139,19 @@ describe('single mode: dozhim run in one job', () => {
     expect((await run('1000-broken')).current.failing).toEqual(['sample::t03']);
     expect((await run('1000-strict')).current.flaky).toEqual(['sample::t04']);
   });
+
+  it('a GitLab "Retry" of the job (same pipeline id) starts a new try instead of mixing with the first', async () => {
+    const before = ranLog(project).length;
+    const retried = await runPipeline(project, { jobs: ['flaky-run'] });
+    expectJob(retried, 'flaky-run', 'PASS');
+    expect(retried.log('flaky-run').join('\n')).toMatch(/run id 1000-flaky/);
+    // The new try ran the whole suite again as its attempt 1 (the flaky tests pass now)...
+    const again = ranLog(project).slice(before);
+    expect(again.map((r) => `${r.tag} ${r.attempt}`)).toEqual(Array(9).fill('flaky 1'));
+    // ...and the reporter shows that try only, not a third attempt appended to the first try.
+    const view = await run('1000-flaky');
+    expect(view.attempts.map((a) => [a.attempt, a.threads])).toEqual([[1, 4]]);
+  });
 });
 
 describe('sharded mode: parallel shard jobs for attempt 1, one retry job for the reruns', () => {
@@ -260,6 +273,27 @@ describe('sharded mode: parallel shard jobs for attempt 1, one retry job for the
     expect(p.log('crash-retry').join('\n')).toMatch(/missing: 2\/2/);
     // Shard 1's flaky test was not re-run into a green verdict while shard 2's tests are unknown.
     expect(ranLog(project).filter((r) => r.tag === 'crash' && r.attempt > 1)).toEqual([]);
+  });
+
+  it('a GitLab "Retry" of the retry job prints the verdict again; a retried shard cannot change it', async () => {
+    const before = ranLog(project).length;
+    const retried = await runPipeline(project, { jobs: ['sharded-shard', 'sharded-retry', 'toomany-retry'] });
+    // The run is past attempt 1: a shard job retried now is refused (usage, exit 2), nothing runs.
+    for (const k of [1, 2, 3]) {
+      expectJob(retried, `sharded-shard: [${k}/3]`, 'FAIL');
+      expect(retried.exitCode(`sharded-shard: [${k}/3]`)).toBe(2);
+    }
+    expect(retried.log('sharded-shard: [1/3]').join('\n')).toMatch(/already past attempt 1/);
+    // The retry jobs run no test again and keep their verdicts: FINISHED (0), TERMINATED (3).
+    expect(ranLog(project).slice(before)).toEqual([]);
+    expectJob(retried, 'sharded-retry', 'PASS');
+    expect(retried.exitCode('toomany-retry')).toBe(3);
+    expect((await run('1000-sharded')).attempts.map((a) => a.attempt)).toEqual([1, 2]);
+    const report = parseJUnit(retried.artifact('sharded-retry', 'dozhim-report.xml'));
+    expect(ids(report.results, (r) => r.retries.some((x) => x.kind === 'flakyFailure'))).toEqual([
+      'sample::t04',
+      'sample::t08',
+    ]);
   });
 });
 

@@ -83,6 +83,11 @@ export interface Pipeline {
 
 export interface PipelineOptions {
   variables?: Record<string, string>;
+  /**
+   * Run only these jobs (by name; a parallel job's base name runs all its instances), in the same
+   * pipeline: gitlab-ci-local keeps the pipeline id, like a GitLab "Retry" of those jobs.
+   */
+  jobs?: string[];
   timeoutMs?: number;
 }
 
@@ -103,6 +108,7 @@ export function runPipeline(project: Project, options: PipelineOptions = {}): Pr
     '--max-job-name-padding',
     '0',
     ...Object.entries(vars).flatMap(([k, v]) => ['--variable', `${k}=${v}`]),
+    ...(options.jobs ?? []),
   ];
   const timeoutMs = options.timeoutMs ?? 90_000;
   return new Promise((resolve, reject) => {
