@@ -42,6 +42,9 @@ afterAll(async () => {
   for (const p of projects) p.cleanup();
 });
 
+// A pipeline takes 5-30 s on two idle cores; shared and loaded (load 8 seen), several times that.
+const PIPELINE_MS = 300_000;
+
 const suiteCommand = (flags: string) =>
   `node suite.mjs --junit {junit} --threads {threads} --attempt {attempt} ${flags} {tests}`;
 
@@ -87,7 +90,7 @@ describe('single mode: dozhim run in one job', () => {
     );
     projects.push(project);
     p = await runPipeline(project);
-  });
+  }, PIPELINE_MS);
 
   it('passes a flaky suite after re-running only the failed tests with half the threads', async () => {
     expectJob(p, 'flaky-run', 'PASS');
@@ -140,18 +143,22 @@ describe('single mode: dozhim run in one job', () => {
     expect((await run('1000-strict')).current.flaky).toEqual(['sample::t04']);
   });
 
-  it('a GitLab "Retry" of the job (same pipeline id) starts a new try instead of mixing with the first', async () => {
-    const before = ranLog(project).length;
-    const retried = await runPipeline(project, { jobs: ['flaky-run'] });
-    expectJob(retried, 'flaky-run', 'PASS');
-    expect(retried.log('flaky-run').join('\n')).toMatch(/run id 1000-flaky/);
-    // The new try ran the whole suite again as its attempt 1 (the flaky tests pass now)...
-    const again = ranLog(project).slice(before);
-    expect(again.map((r) => `${r.tag} ${r.attempt}`)).toEqual(Array(9).fill('flaky 1'));
-    // ...and the reporter shows that try only, not a third attempt appended to the first try.
-    const view = await run('1000-flaky');
-    expect(view.attempts.map((a) => [a.attempt, a.threads])).toEqual([[1, 4]]);
-  });
+  it(
+    'a GitLab "Retry" of the job (same pipeline id) starts a new try instead of mixing with the first',
+    async () => {
+      const before = ranLog(project).length;
+      const retried = await runPipeline(project, { jobs: ['flaky-run'] });
+      expectJob(retried, 'flaky-run', 'PASS');
+      expect(retried.log('flaky-run').join('\n')).toMatch(/run id 1000-flaky/);
+      // The new try ran the whole suite again as its attempt 1 (the flaky tests pass now)...
+      const again = ranLog(project).slice(before);
+      expect(again.map((r) => `${r.tag} ${r.attempt}`)).toEqual(Array(9).fill('flaky 1'));
+      // ...and the reporter shows that try only, not a third attempt appended to the first try.
+      const view = await run('1000-flaky');
+      expect(view.attempts.map((a) => [a.attempt, a.threads])).toEqual([[1, 4]]);
+    },
+    PIPELINE_MS,
+  );
 });
 
 describe('sharded mode: parallel shard jobs for attempt 1, one retry job for the reruns', () => {
@@ -187,11 +194,19 @@ describe('sharded mode: parallel shard jobs for attempt 1, one retry job for the
           threads: 8,
           command: sharded('--tag crash --flaky 1 --crash-shard 2'),
         }),
+        // No reporter: sharded mode cannot work, and says so at once instead of running the suite.
+        componentInclude({
+          ...c,
+          reporter_url: '',
+          job_prefix: 'norep',
+          shards: 2,
+          command: sharded('--tag norep'),
+        }),
       ].join('')}`,
     );
     projects.push(project);
-    p = await runPipeline(project, { timeoutMs: 150_000 });
-  });
+    p = await runPipeline(project);
+  }, PIPELINE_MS);
 
   it('runs each shard share once as attempt 1; shards with failures are allowed to fail, not green', () => {
     expectJob(p, 'sharded-shard: [1/3]', 'WARN');
@@ -275,46 +290,64 @@ describe('sharded mode: parallel shard jobs for attempt 1, one retry job for the
     expect(ranLog(project).filter((r) => r.tag === 'crash' && r.attempt > 1)).toEqual([]);
   });
 
-  it('a GitLab "Retry" of the retry job prints the verdict again; a retried shard cannot change it', async () => {
-    const before = ranLog(project).length;
-    const retried = await runPipeline(project, { jobs: ['sharded-shard', 'sharded-retry', 'toomany-retry'] });
-    // The run is past attempt 1: a shard job retried now is refused (usage, exit 2), nothing runs.
-    for (const k of [1, 2, 3]) {
-      expectJob(retried, `sharded-shard: [${k}/3]`, 'FAIL');
-      expect(retried.exitCode(`sharded-shard: [${k}/3]`)).toBe(2);
+  it('without a reporter every sharded job fails with exit 2 and says why; no test runs', () => {
+    for (const job of ['norep-shard: [1/2]', 'norep-shard: [2/2]', 'norep-retry']) {
+      expectJob(p, job, 'FAIL');
+      expect(p.exitCode(job), job).toBe(2);
+      expect(p.log(job).join('\n'), job).toMatch(/sharded mode needs a reporter/);
     }
-    expect(retried.log('sharded-shard: [1/3]').join('\n')).toMatch(/already past attempt 1/);
-    // The retry jobs run no test again and keep their verdicts: FINISHED (0), TERMINATED (3).
-    expect(ranLog(project).slice(before)).toEqual([]);
-    expectJob(retried, 'sharded-retry', 'PASS');
-    expect(retried.exitCode('toomany-retry')).toBe(3);
-    expect((await run('1000-sharded')).attempts.map((a) => a.attempt)).toEqual([1, 2]);
-    const report = parseJUnit(retried.artifact('sharded-retry', 'dozhim-report.xml'));
-    expect(ids(report.results, (r) => r.retries.some((x) => x.kind === 'flakyFailure'))).toEqual([
-      'sample::t04',
-      'sample::t08',
-    ]);
+    expect(ranLog(project).filter((r) => r.tag === 'norep')).toEqual([]);
   });
+
+  it(
+    'a GitLab "Retry" of the retry job prints the verdict again; a retried shard cannot change it',
+    async () => {
+      const before = ranLog(project).length;
+      const retried = await runPipeline(project, {
+        jobs: ['sharded-shard', 'sharded-retry', 'toomany-retry'],
+      });
+      // The run is past attempt 1: a shard job retried now is refused (usage, exit 2), nothing runs.
+      for (const k of [1, 2, 3]) {
+        expectJob(retried, `sharded-shard: [${k}/3]`, 'FAIL');
+        expect(retried.exitCode(`sharded-shard: [${k}/3]`)).toBe(2);
+      }
+      expect(retried.log('sharded-shard: [1/3]').join('\n')).toMatch(/already past attempt 1/);
+      // The retry jobs run no test again and keep their verdicts: FINISHED (0), TERMINATED (3).
+      expect(ranLog(project).slice(before)).toEqual([]);
+      expectJob(retried, 'sharded-retry', 'PASS');
+      expect(retried.exitCode('toomany-retry')).toBe(3);
+      expect((await run('1000-sharded')).attempts.map((a) => a.attempt)).toEqual([1, 2]);
+      const report = parseJUnit(retried.artifact('sharded-retry', 'dozhim-report.xml'));
+      expect(ids(report.results, (r) => r.retries.some((x) => x.kind === 'flakyFailure'))).toEqual([
+        'sample::t04',
+        'sample::t08',
+      ]);
+    },
+    PIPELINE_MS,
+  );
 });
 
 describe('the example pipeline (examples/gitlab/.gitlab-ci.yml)', () => {
-  it('runs as committed, both modes, with only the CLI and the reporter given as pipeline variables', async () => {
-    const project = makeProject('example', readFileSync(EXAMPLE, 'utf8'), {
-      'test/gitlab/fixtures/suite.mjs': readFileSync(SUITE, 'utf8'),
-    });
-    projects.push(project);
-    const p = await runPipeline(project, {
-      variables: { DOZHIM_CLI, DOZHIM_REPORTER_URL: reporter.url },
-      timeoutMs: 120_000,
-    });
-    expectJob(p, 'e2e-run', 'PASS');
-    expectJob(p, 'e2e-sharded-retry', 'PASS');
-    const flaky = (job: string) =>
-      ids(parseJUnit(p.artifact(job, 'dozhim-report.xml')).results, (r) =>
-        r.retries.some((x) => x.kind === 'flakyFailure'),
-      );
-    expect(flaky('e2e-run')).toEqual(['sample::t02', 'sample::t05']);
-    expect(flaky('e2e-sharded-retry')).toEqual(['sample::t04', 'sample::t08']);
-    expect((await run('1000-e2e-sharded')).attempts[0]!.shards).toHaveLength(3);
-  });
+  it(
+    'runs as committed, both modes, with only the CLI and the reporter given as pipeline variables',
+    async () => {
+      const project = makeProject('example', readFileSync(EXAMPLE, 'utf8'), {
+        'test/gitlab/fixtures/suite.mjs': readFileSync(SUITE, 'utf8'),
+      });
+      projects.push(project);
+      const p = await runPipeline(project, {
+        variables: { DOZHIM_CLI, DOZHIM_REPORTER_URL: reporter.url },
+      });
+      expectJob(p, 'e2e-run', 'PASS');
+      expectJob(p, 'e2e-sharded-retry', 'PASS');
+      const flaky = (job: string) =>
+        ids(parseJUnit(p.artifact(job, 'dozhim-report.xml')).results, (r) =>
+          r.retries.some((x) => x.kind === 'flakyFailure'),
+        );
+      expect(flaky('e2e-run')).toEqual(['sample::t02', 'sample::t05']);
+      expect(flaky('e2e-sharded-retry')).toEqual(['sample::t04', 'sample::t08']);
+      expect((await run('1000-e2e-sharded')).attempts[0]!.shards).toHaveLength(3);
+    },
+    PIPELINE_MS,
+  );
 });

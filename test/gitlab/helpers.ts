@@ -110,7 +110,7 @@ export function runPipeline(project: Project, options: PipelineOptions = {}): Pr
     ...Object.entries(vars).flatMap(([k, v]) => ['--variable', `${k}=${v}`]),
     ...(options.jobs ?? []),
   ];
-  const timeoutMs = options.timeoutMs ?? 90_000;
+  const timeoutMs = options.timeoutMs ?? 280_000;
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, args, {
       cwd: project.dir,
@@ -236,7 +236,7 @@ export function listJobs(
       cwd: project.dir,
       encoding: 'utf8',
       env: { PATH: process.env.PATH, HOME: process.env.HOME, NO_COLOR: '1' },
-      timeout: 60_000,
+      timeout: 100_000,
     },
   );
   let jobs: ListedJob[] = [];

@@ -102,6 +102,22 @@ describe('templates/dozhim.yml structure', () => {
     for (const [name, job] of real) expect(job.extends, name).toBe('.$[[ inputs.job_prefix ]]-base');
   });
 
+  it('publishes the merged report as the test report of the deciding jobs only, never a shard', () => {
+    const artifacts = (name: string) =>
+      jobs[name]!.artifacts as { when: string; paths: string[]; reports?: { junit?: string } };
+    for (const name of ['$[[ inputs.job_prefix ]]-run', '$[[ inputs.job_prefix ]]-retry']) {
+      expect(artifacts(name).when, name).toBe('always');
+      expect(artifacts(name).reports?.junit, name).toBe('dozhim-report.xml');
+      // Later jobs only get report files that are also plain artifacts.
+      expect(artifacts(name).paths, name).toEqual(
+        expect.arrayContaining(['dozhim-report.xml', 'dozhim-summary.json']),
+      );
+    }
+    const shard = artifacts('$[[ inputs.job_prefix ]]-shard');
+    expect(shard.reports).toBeUndefined();
+    expect(jobs['.$[[ inputs.job_prefix ]]-base']!.artifacts).toBeUndefined();
+  });
+
   it('uses rules only, each real job opting out first on $DOZHIM_DISABLED', () => {
     expect(text).not.toMatch(/^\s+(only|except):/m);
     for (const [name, job] of real) {
@@ -111,7 +127,10 @@ describe('templates/dozhim.yml structure', () => {
   });
 });
 
-describe('the expanded pipeline in gitlab-ci-local (GitLab CI JSON schema validation on)', () => {
+// One --list-json takes about 1 s idle, 10 s under load 8.
+describe('the expanded pipeline in gitlab-ci-local (GitLab CI JSON schema validation on)', {
+  timeout: 240_000,
+}, () => {
   const projects: Project[] = [];
   beforeAll(requireGitlabTools);
   afterAll(() => {
