@@ -25,6 +25,12 @@ export function shardPosition(name: string): ShardPosition | undefined {
 
 export const shardName = (p: ShardPosition): string => `${p.index}/${p.total}`;
 
+/** `{shardIndex}`/`{shardTotal}` of an attempt: its share K/N, or 1 of 1 when it runs everything. */
+export function shardPlaceholders(shard: string): { shardIndex: number; shardTotal: number } {
+  const p = shardPosition(shard);
+  return p ? { shardIndex: p.index, shardTotal: p.total } : { shardIndex: 1, shardTotal: 1 };
+}
+
 /**
  * Names of the shards of a sharded attempt that have not reported, compared in their file-safe
  * form (local state stores `1/3` as `1_3`). Empty when complete, or when the attempt is not sharded.
