@@ -31,10 +31,17 @@ let reporter: Service;
 let reporterDir: string;
 const projects: Project[] = [];
 
+// The three pipelines run at the same time (much of gitlab-ci-local's time is waiting on rsync and
+// process start-up); each describe awaits its own.
+let started: { single: Promise<Started>; sharded: Promise<Started>; example: Promise<Started> };
+
 beforeAll(async () => {
   requireGitlabTools();
   reporterDir = tempDir('gitlab-reporter');
   reporter = await startReporter(join(reporterDir, 'reporter.db'));
+  started = { single: singlePipeline(), sharded: shardedPipeline(), example: examplePipeline() };
+  // A rejected pipeline is reported by the describe that awaits it, not as an unhandled rejection.
+  for (const p of Object.values(started)) p.catch(() => {});
 });
 afterAll(async () => {
   await reporter?.stop();
@@ -61,35 +68,98 @@ function expectJob(p: Pipeline, job: string, status: string): void {
   expect(p.jobs.get(job), `${job} in\n${p.stdout}\n${p.stderr}`).toBe(status);
 }
 
+interface Started {
+  project: Project;
+  pipeline: Pipeline;
+}
+
+function start(project: Project, variables: Record<string, string> = {}): Promise<Started> {
+  projects.push(project);
+  return runPipeline(project, { variables }).then((pipeline) => ({ project, pipeline }));
+}
+
+const sharded = (flags: string) => suiteCommand(`--shard {shardIndex}/{shardTotal} ${flags}`);
+
+function singlePipeline(): Promise<Started> {
+  const common = { cli: DOZHIM_CLI, threads: 4, reporter_url: reporter.url };
+  const project = makeProject(
+    'single',
+    `include:\n${[
+      componentInclude({
+        ...common,
+        job_prefix: 'flaky',
+        command: suiteCommand('--tag flaky --flaky 2,5'),
+      }),
+      componentInclude({
+        ...common,
+        job_prefix: 'broken',
+        command: suiteCommand('--tag broken --broken 3'),
+      }),
+      componentInclude({
+        ...common,
+        job_prefix: 'strict',
+        fail_on_flaky: true,
+        command: suiteCommand('--tag strict --flaky 4'),
+      }),
+    ].join('')}`,
+  );
+  return start(project);
+}
+
+function shardedPipeline(): Promise<Started> {
+  const c = { mode: 'sharded', cli: DOZHIM_CLI, reporter_url: reporter.url, retry_stage: 'retry' };
+  const project = makeProject(
+    'sharded',
+    `stages: [test, retry]\ninclude:\n${[
+      // The shards run their tests one after the other: 2, then 3, then 1.
+      componentInclude({
+        ...c,
+        job_prefix: 'sharded',
+        shards: 3,
+        threads: 8,
+        command: sharded('--tag sharded --flaky 4,8 --order 2,3,1'),
+      }),
+      componentInclude({
+        ...c,
+        job_prefix: 'toomany',
+        shards: 2,
+        threads: 8,
+        max_failed: '5',
+        command: sharded('--tag toomany --tests 12 --broken 1,2,3,4,5,6,7,8'),
+      }),
+      componentInclude({
+        ...c,
+        job_prefix: 'crash',
+        shards: 2,
+        threads: 8,
+        command: sharded('--tag crash --flaky 1 --crash-shard 2'),
+      }),
+      // No reporter: sharded mode cannot work, and says so at once instead of running the suite.
+      componentInclude({
+        ...c,
+        reporter_url: '',
+        job_prefix: 'norep',
+        shards: 2,
+        command: sharded('--tag norep'),
+      }),
+    ].join('')}`,
+  );
+  return start(project);
+}
+
+function examplePipeline(): Promise<Started> {
+  const project = makeProject('example', readFileSync(EXAMPLE, 'utf8'), {
+    'test/gitlab/fixtures/suite.mjs': readFileSync(SUITE, 'utf8'),
+  });
+  return start(project, { DOZHIM_CLI, DOZHIM_REPORTER_URL: reporter.url });
+}
+
 describe('single mode: dozhim run in one job', () => {
   let p: Pipeline;
   let project: Project;
 
   beforeAll(async () => {
-    const common = { cli: DOZHIM_CLI, threads: 4, reporter_url: reporter.url };
-    project = makeProject(
-      'single',
-      `include:\n${[
-        componentInclude({
-          ...common,
-          job_prefix: 'flaky',
-          command: suiteCommand('--tag flaky --flaky 2,5'),
-        }),
-        componentInclude({
-          ...common,
-          job_prefix: 'broken',
-          command: suiteCommand('--tag broken --broken 3'),
-        }),
-        componentInclude({
-          ...common,
-          job_prefix: 'strict',
-          fail_on_flaky: true,
-          command: suiteCommand('--tag strict --flaky 4'),
-        }),
-      ].join('')}`,
-    );
-    projects.push(project);
-    p = await runPipeline(project);
+    ({ project, pipeline: p } = await started.single);
   }, PIPELINE_MS);
 
   it('passes a flaky suite after re-running only the failed tests with half the threads', async () => {
@@ -164,48 +234,8 @@ describe('single mode: dozhim run in one job', () => {
 describe('sharded mode: parallel shard jobs for attempt 1, one retry job for the reruns', () => {
   let p: Pipeline;
   let project: Project;
-  const sharded = (flags: string) => suiteCommand(`--shard $DOZHIM_SHARD_INDEX/$DOZHIM_SHARD_TOTAL ${flags}`);
-
   beforeAll(async () => {
-    const c = { mode: 'sharded', cli: DOZHIM_CLI, reporter_url: reporter.url, retry_stage: 'retry' };
-    project = makeProject(
-      'sharded',
-      `stages: [test, retry]\ninclude:\n${[
-        // The shards run their tests one after the other: 2, then 3, then 1.
-        componentInclude({
-          ...c,
-          job_prefix: 'sharded',
-          shards: 3,
-          threads: 8,
-          command: sharded('--tag sharded --flaky 4,8 --order 2,3,1'),
-        }),
-        componentInclude({
-          ...c,
-          job_prefix: 'toomany',
-          shards: 2,
-          threads: 8,
-          max_failed: '5',
-          command: sharded('--tag toomany --tests 12 --broken 1,2,3,4,5,6,7,8'),
-        }),
-        componentInclude({
-          ...c,
-          job_prefix: 'crash',
-          shards: 2,
-          threads: 8,
-          command: sharded('--tag crash --flaky 1 --crash-shard 2'),
-        }),
-        // No reporter: sharded mode cannot work, and says so at once instead of running the suite.
-        componentInclude({
-          ...c,
-          reporter_url: '',
-          job_prefix: 'norep',
-          shards: 2,
-          command: sharded('--tag norep'),
-        }),
-      ].join('')}`,
-    );
-    projects.push(project);
-    p = await runPipeline(project);
+    ({ project, pipeline: p } = await started.sharded);
   }, PIPELINE_MS);
 
   it('runs each shard share once as attempt 1; shards with failures are allowed to fail, not green', () => {
@@ -331,13 +361,7 @@ describe('the example pipeline (examples/gitlab/.gitlab-ci.yml)', () => {
   it(
     'runs as committed, both modes, with only the CLI and the reporter given as pipeline variables',
     async () => {
-      const project = makeProject('example', readFileSync(EXAMPLE, 'utf8'), {
-        'test/gitlab/fixtures/suite.mjs': readFileSync(SUITE, 'utf8'),
-      });
-      projects.push(project);
-      const p = await runPipeline(project, {
-        variables: { DOZHIM_CLI, DOZHIM_REPORTER_URL: reporter.url },
-      });
+      const { pipeline: p } = await started.example;
       expectJob(p, 'e2e-run', 'PASS');
       expectJob(p, 'e2e-sharded-retry', 'PASS');
       const flaky = (job: string) =>
