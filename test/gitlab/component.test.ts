@@ -119,6 +119,14 @@ function shardedPipeline(): Promise<Started> {
         threads: 8,
         command: sharded('--tag sharded --flaky 4,8 --order 2,3,1'),
       }),
+      // t01 fails twice, t02 once: the retry job must loop (attempt 2 at 4 threads, attempt 3 at 2).
+      componentInclude({
+        ...c,
+        job_prefix: 'loop',
+        shards: 2,
+        threads: 8,
+        command: sharded('--tag loop --flaky-twice 1 --flaky 2'),
+      }),
       componentInclude({
         ...c,
         job_prefix: 'toomany',
@@ -298,6 +306,22 @@ describe('sharded mode: parallel shard jobs for attempt 1, one retry job for the
     expect(view.attempts[1]!.threads).toBe(4);
     expect(view.current.failing).toEqual([]);
     expect(view.current.flaky.sort()).toEqual(['sample::t04', 'sample::t08']);
+  });
+
+  it('the retry job loops while dozhim says retry: attempt 3 with 2 threads, then green with both flaky', () => {
+    expectJob(p, 'loop-retry', 'PASS');
+    const reruns = ranLog(project).filter((r) => r.tag === 'loop' && r.attempt > 1);
+    expect(reruns.map((r) => `${r.attempt} ${r.threads} ${r.id}`).sort()).toEqual([
+      '2 4 sample::t01',
+      '2 4 sample::t02',
+      '3 2 sample::t01',
+    ]);
+    const report = parseJUnit(p.artifact('loop-retry', 'dozhim-report.xml'));
+    expect(ids(report.results, (r) => r.status !== 'passed')).toEqual([]);
+    expect(ids(report.results, (r) => r.retries.some((x) => x.kind === 'flakyFailure'))).toEqual([
+      'sample::t01',
+      'sample::t02',
+    ]);
   });
 
   it('more failures than max_failed: the retry job reruns nothing, prints TERMINATED and fails', () => {
