@@ -31,15 +31,20 @@ let reporter: Service;
 let reporterDir: string;
 const projects: Project[] = [];
 
-// The three pipelines run at the same time (much of gitlab-ci-local's time is waiting on rsync and
+// The four pipelines run at the same time (much of gitlab-ci-local's time is waiting on rsync and
 // process start-up); each describe awaits its own.
-let started: { single: Promise<Started>; sharded: Promise<Started>; example: Promise<Started> };
+let started: Record<'single' | 'sharded' | 'outage' | 'example', Promise<Started>>;
 
 beforeAll(async () => {
   requireGitlabTools();
   reporterDir = tempDir('gitlab-reporter');
   reporter = await startReporter(join(reporterDir, 'reporter.db'));
-  started = { single: singlePipeline(), sharded: shardedPipeline(), example: examplePipeline() };
+  started = {
+    single: singlePipeline(),
+    sharded: shardedPipeline(),
+    outage: outagePipeline(),
+    example: examplePipeline(),
+  };
   // A rejected pipeline is reported by the describe that awaits it, not as an unhandled rejection.
   for (const p of Object.values(started)) p.catch(() => {});
 });
@@ -153,6 +158,22 @@ function shardedPipeline(): Promise<Started> {
     ].join('')}`,
   );
   return start(project);
+}
+
+/** A reporter nobody listens on (port 9, discard: refused on 127.0.0.1), retried for 1 s only. */
+function outagePipeline(): Promise<Started> {
+  const project = makeProject(
+    'outage',
+    `include:\n${componentInclude({
+      mode: 'sharded',
+      cli: DOZHIM_CLI,
+      reporter_url: 'http://127.0.0.1:9',
+      job_prefix: 'outage',
+      shards: 2,
+      command: sharded('--tag outage --flaky 2'),
+    })}`,
+  );
+  return start(project, { DOZHIM_REPORTER_TIMEOUT: '1' });
 }
 
 function examplePipeline(): Promise<Started> {
@@ -376,6 +397,25 @@ describe('sharded mode: parallel shard jobs for attempt 1, one retry job for the
         'sample::t04',
         'sample::t08',
       ]);
+    },
+    PIPELINE_MS,
+  );
+});
+
+describe('sharded mode with the reporter unreachable', () => {
+  it(
+    'fails every job with exit 7 and says why, even the shard whose tests passed: never green',
+    async () => {
+      const { project, pipeline: p } = await started.outage;
+      for (const job of ['outage-shard: [1/2]', 'outage-shard: [2/2]', 'outage-retry']) {
+        expectJob(p, job, 'FAIL');
+        expect(p.exitCode(job), job).toBe(7);
+      }
+      expect(p.log('outage-shard: [1/2]').join('\n')).toMatch(/did not reach the reporter/);
+      expect(p.log('outage-retry').join('\n')).toMatch(/nothing to rerun/);
+      // The shards did run their tests (locally); nothing was rerun from those unseen results.
+      expect(ranLog(project).filter((r) => r.attempt === 1)).toHaveLength(9);
+      expect(ranLog(project).filter((r) => r.attempt > 1)).toEqual([]);
     },
     PIPELINE_MS,
   );
