@@ -72,6 +72,8 @@ export interface ResolvedOptions {
   summaryJson?: string;
   stateDir: string;
   attemptTimeoutMs?: number;
+  /** `--junit-repeats`: how a test reported twice in one report is read; default: the adapter's. */
+  junitRepeats?: 'retries' | 'executions';
 }
 
 export const DEFAULTS = {

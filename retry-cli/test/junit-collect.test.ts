@@ -44,7 +44,7 @@ describe('junit-collect', () => {
     expect(got.files).toEqual([]);
     expect(got.unreadable.map((u) => u.file)).toEqual([join(dir, 'broken.xml')]);
     const none = await collectReports({ cwd: dir, junitPath: join(dir, 'missing.xml') });
-    expect(none).toEqual({ files: [], results: [], unreadable: [] });
+    expect(none).toEqual({ files: [], results: [], unreadable: [], warnings: [] });
   });
 });
 

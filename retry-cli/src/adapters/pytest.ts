@@ -1,7 +1,8 @@
 import { fileResolver } from './files.js';
 import { pluginSelection } from './pytest-plugin.js';
 import { uniq } from './regex.js';
-import type { AdapterContext, FrameworkAdapter, TestRef } from './types.js';
+import type { AdapterContext, FrameworkAdapter, TestRef, TestUnit } from './types.js';
+import { suiteLevelUnit } from './units.js';
 
 /**
  * pytest: node ids `path/to/test_x.py::Class::Inner::test_name[param-1]`.
@@ -33,12 +34,53 @@ export function pytestNodeId(ref: TestRef, resolve: (rel: string) => string | un
   return join3(`${parts.join('/')}.py`, [], ref.name);
 }
 
+/**
+ * Collection errors: pytest writes a module (or package) that failed to import as a testcase with an
+ * empty classname, named by the dotted path (`pkg.test_mod`), `file` = the path under xunit1. None of
+ * its tests ran, so its unit is the module: re-run whole, every test inside it counted. Under
+ * pytest-xdist, workers that collected different tests are reported as a testcase named after the
+ * worker (`gw1`, file `gw1`): that is no part of the suite and cannot be re-run on its own.
+ */
+const XDIST_WORKER_RE = /^gw\d+$/;
+
+/** Dotted module/package path of a collection error, or undefined for an ordinary test. */
+export function collectionErrorModule(ref: TestRef): string | undefined {
+  return ref.classname === '' && ref.name !== '' ? ref.name.trim() : undefined;
+}
+
+function unitOf(ref: TestRef): TestUnit | undefined {
+  const mod = collectionErrorModule(ref);
+  if (mod === undefined) return suiteLevelUnit(ref);
+  const inside = (r: TestRef): boolean =>
+    r.classname === mod || r.classname.startsWith(`${mod}.`) || (r.classname === '' && r.name === mod);
+  if (XDIST_WORKER_RE.test(mod) && (!ref.file || ref.file === mod)) {
+    return {
+      label: `pytest-xdist worker ${mod}`,
+      groupFailure: true,
+      covers: () => false,
+      unrunnable: `pytest-xdist worker ${mod} reported a collection failure (its workers collected different tests): that is not a test or a module dozhim can re-run; make collection deterministic`,
+    };
+  }
+  return { label: `module ${mod}`, groupFailure: true, covers: inside };
+}
+
+/** The path (relative to cwd) that collects a collection error's module or package, if it exists. */
+function unitPath(ref: TestRef, resolve: (rel: string) => string | undefined): string | undefined {
+  const mod = collectionErrorModule(ref) ?? '';
+  const candidates = [ref.file, `${mod.replace(/\./g, '/')}.py`, mod.replace(/\./g, '/')];
+  for (const c of candidates) {
+    const found = c ? resolve(c) : undefined;
+    if (found) return found;
+  }
+  return undefined;
+}
+
 const startsWith = (a: string[], prefix: string[]): boolean =>
   prefix.length <= a.length && prefix.every((p, i) => a[i] === p);
 
 const join3 = (file: string, classes: string[], name: string): string => [file, ...classes, name].join('::');
 
-/** Node ids, or undefined when a module file could not be found (a wrong path would abort pytest). */
+/** Node ids and unit paths, or undefined when a file could not be found (a wrong path would abort pytest). */
 function resolvedNodeIds(tests: readonly TestRef[], ctx: AdapterContext): string[] | undefined {
   const resolve = fileResolver(ctx.cwd);
   let complete = true;
@@ -47,25 +89,60 @@ function resolvedNodeIds(tests: readonly TestRef[], ctx: AdapterContext): string
     if (!found) complete = false;
     return found;
   };
-  const ids = uniq(tests.map((t) => pytestNodeId(t, checked)));
-  return complete ? ids : undefined;
+  const ids = uniq(
+    tests.map((t) =>
+      collectionErrorModule(t) === undefined && !suiteLevelUnit(t)
+        ? pytestNodeId(t, checked)
+        : unitPath(t, checked),
+    ),
+  );
+  return complete ? (ids as string[]) : undefined;
 }
+
+/** `pkg.test_mod` for a collection error or a suite-level result's file; nothing for a test. */
+const unitModules = (tests: readonly TestRef[]): string[] =>
+  uniq(
+    tests.flatMap((t) => {
+      const mod = collectionErrorModule(t);
+      if (mod !== undefined) return [mod];
+      // A suite-level result names its file: the module is that file's dotted path.
+      return suiteLevelUnit(t) && t.file ? [t.file.replace(/\.py$/, '').split('/').join('.')] : [];
+    }),
+  ).filter(Boolean);
 
 export const pytest: FrameworkAdapter = {
   name: 'pytest',
-  // xunit1 keeps the `file` attribute (xunit2, pytest's default, drops it).
-  report: (ctx) => ({ args: [`--junitxml=${ctx.junitPath}`, '-o', 'junit_family=xunit1'], env: {} }),
+  repeats: 'executions',
+  unitOf,
+  // xunit1 keeps the `file` attribute (xunit2, pytest's default, drops it). A collection error would
+  // otherwise stop the whole session ("Interrupted: 1 error during collection"): every other module's
+  // tests would silently not run, so the preset asks pytest to go on and run them.
+  report: (ctx) => ({
+    args: [`--junitxml=${ctx.junitPath}`, '-o', 'junit_family=xunit1', '--continue-on-collection-errors'],
+    env: {},
+  }),
   // pytest-xdist; `-n 1` still spawns one worker, which keeps behaviour uniform across attempts.
   threads: (ctx) => ({ args: ['-n', String(ctx.threads)], env: {} }),
   select: (tests, ctx) => {
     if (tests.length === 0) return { args: [], env: {} };
     // Without an attempt directory (e.g. `dozhim failed --json`) nothing is written: node ids only.
     if (!ctx.junitPath) return { args: pytest.selectors(tests, ctx), env: {} };
-    const plugin = pluginSelection(tests, ctx.junitPath);
+    const units = unitModules(tests);
+    const plugin = pluginSelection(
+      tests.filter((t) => collectionErrorModule(t) === undefined && !suiteLevelUnit(t)),
+      units,
+      ctx.junitPath,
+    );
     return { args: [...(resolvedNodeIds(tests, ctx) ?? []), ...plugin.args], env: plugin.env };
   },
   selectors: (tests, ctx) => {
     const resolve = fileResolver(ctx.cwd);
-    return uniq(tests.map((t) => pytestNodeId(t, resolve)));
+    return uniq(
+      tests.map((t) =>
+        collectionErrorModule(t) === undefined
+          ? pytestNodeId(t, resolve)
+          : (unitPath(t, resolve) ?? collectionErrorModule(t) ?? t.name),
+      ),
+    );
   },
 };

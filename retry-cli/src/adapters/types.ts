@@ -1,3 +1,5 @@
+import type { TestResult } from '@dozhim/core';
+
 // CONTRACT between the run loop (retry-cli/src/*) and the framework adapters (retry-cli/src/adapters/*).
 
 export type FrameworkName =
@@ -19,6 +21,38 @@ export interface TestRef {
   classname: string;
   name: string;
   file?: string;
+  /**
+   * The result's JUnit properties, when the caller has them (Playwright marks serial-mode tests with a
+   * `serial` property). Optional: a unit that needs them falls back to the smaller unit without.
+   */
+  properties?: Readonly<Record<string, string>>;
+}
+
+/** How a framework's report writes a test that appears more than once (core's `ReadOptions.repeats`). */
+export type RepeatRule = 'retries' | 'executions';
+
+/**
+ * The smallest group of tests that must be re-run together because a failure belongs to the group,
+ * not to one test: a hook or fixture setup, a collection/import error, a serial group, core's
+ * suite-level `<init>` result. Its tests are selected together and all their results count on the
+ * rerun, even though their ids were not selected one by one.
+ */
+export interface TestUnit {
+  /** For messages: `describe "hooked" in tests/hook.spec.mjs`. */
+  label: string;
+  /**
+   * True when the failing ref is a record of the group itself (hook, collection error, `<init>`), which
+   * a passing run of the group does not report again; false when it is a real test of the group (the
+   * first failed test of a serial group), which reports its own result.
+   */
+  groupFailure: boolean;
+  /** Whether a reported result belongs to the unit (its result counts on the rerun). */
+  covers(result: TestRef): boolean;
+  /**
+   * Set when the unit cannot be selected on its own (e.g. an xdist worker's collection mismatch): the
+   * rerun is an infrastructure error naming this reason, never a silent partial rerun.
+   */
+  unrunnable?: string;
 }
 
 export interface AdapterContext {
@@ -43,6 +77,23 @@ export interface CommandAdditions {
 
 export interface FrameworkAdapter {
   name: FrameworkName;
+  /**
+   * How the producer writes a test seen twice in one report: `retries` (Playwright, gotestsum
+   * `--rerun-fails`: the repeats are tries of one test) or `executions` (distinct executions: any
+   * failure fails). `--junit-repeats` overrides it.
+   */
+  repeats: RepeatRule;
+  /**
+   * The unit a failing result belongs to when the failure is not one test's own (see TestUnit), or
+   * undefined for an ordinary test, which is selected and counted alone. `select()` selects the units
+   * of the refs it is given; the run loop counts the units' results (execute-attempt.ts).
+   */
+  unitOf(ref: TestRef): TestUnit | undefined;
+  /**
+   * Fixes what the producer writes before ids are compared (e.g. jest-junit's leading separator on a
+   * top-level test, go's parent tests whose failure is their subtests'). Pure; absent: unchanged.
+   */
+  normalize?(results: TestResult[]): TestResult[];
   /**
    * Globs (relative to cwd) where the framework writes its reports when it cannot be told to write to
    * ctx.junitPath (Maven Surefire, Gradle): the run loop uses them when `--junit` is not given, and must

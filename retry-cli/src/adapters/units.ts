@@ -1,0 +1,35 @@
+// core's SUITE_LEVEL_NAME (branch core); replaced by the import once that branch is merged.
+const SUITE_LEVEL_NAME = '<init>';
+
+import type { TestRef, TestUnit } from './types.js';
+
+/**
+ * Units shared by several adapters. A unit is the smallest group that contains a failure belonging to
+ * no single test (see TestUnit in types.ts); each adapter decides which of its results form one.
+ */
+
+/** Core's suite-level result (`<init>`): a failure of a file, class or suite as a whole. */
+export const isSuiteLevelRef = (ref: TestRef): boolean => ref.name === SUITE_LEVEL_NAME;
+
+/**
+ * The unit of a suite-level `<init>` result: its file when the report named one, else its class or
+ * suite (core sets classname and suite to the suite's name).
+ */
+export function suiteLevelUnit(ref: TestRef): TestUnit | undefined {
+  if (!isSuiteLevelRef(ref)) return undefined;
+  if (ref.file) {
+    const file = ref.file;
+    return { label: `file ${file}`, groupFailure: true, covers: (r) => r.file === file };
+  }
+  const scope = ref.classname || ref.suite;
+  return {
+    label: `suite ${scope}`,
+    groupFailure: true,
+    covers: (r) => (r.classname || r.suite) === scope || r.suite === scope,
+  };
+}
+
+/** The unit of whole-file failures (jest's "Test suite failed to run", a pytest module that did not import). */
+export function fileUnit(file: string, what: string, owns: (r: TestRef) => boolean): TestUnit {
+  return { label: `${what} ${file}`, groupFailure: true, covers: owns };
+}
