@@ -5,6 +5,7 @@ import { NONE } from './adapters/index.js';
 import type { FrameworkAdapter, TestRef, TestUnit } from './adapters/types.js';
 import { buildCommand, type CommandSpec, placeholderEnv } from './command-line.js';
 import type { Deps } from './deps.js';
+import { UsageError } from './exit-codes.js';
 import {
   attemptJUnitPath,
   collectReports,
@@ -295,6 +296,12 @@ async function supervise(ctx: AttemptContext, spec: CommandSpec): Promise<Proces
 
 export async function executeAttempt(ctx: AttemptContext, plan: AttemptPlan): Promise<AttemptRun> {
   const { options, deps, printer } = ctx;
+  const refused = ctx.adapter.preflight?.(options.command, {
+    cwd: options.cwd,
+    junitPath: '',
+    threads: plan.threads,
+  });
+  if (refused) throw new UsageError(refused);
   const unrunnable = plan.selection && unrunnableSelection(plan.selection, (r) => ctx.adapter.unitOf(r));
   if (unrunnable) {
     // Nothing is started: a partial rerun would leave the group's tests unaccounted for.

@@ -1,4 +1,6 @@
+import { basename } from 'node:path';
 import type { TestResult } from '@dozhim/core';
+import { programOf } from './command.js';
 import { quoteMetaGo, uniq } from './regex.js';
 import type { FrameworkAdapter, TestRef, TestUnit } from './types.js';
 import { isSuiteLevelRef } from './units.js';
@@ -82,9 +84,17 @@ function select(tests: readonly TestRef[]): string[] {
 
 const packages = (tests: readonly TestRef[]): string[] => uniq(tests.map((t) => t.classname).filter(Boolean));
 
+/** The preset drives gotestsum (its --junitfile and --packages); plain `go test` writes no JUnit. */
+export function goPreflight(command: readonly string[]): string | undefined {
+  const program = basename(programOf(command));
+  if (program === 'gotestsum') return undefined;
+  return `--framework go needs gotestsum (go test writes no JUnit report): run \`gotestsum [--packages ./...] -- <go test args>\`, not \`${program} ...\` (Debian: apt-get install gotestsum)`;
+}
+
 export const go: FrameworkAdapter = {
   name: 'go',
   repeats: 'retries',
+  preflight: goPreflight,
   unitOf,
   normalize: dropExplainedParents,
   report: (ctx) => ({ args: [], prepend: ['--junitfile', ctx.junitPath], env: {} }),

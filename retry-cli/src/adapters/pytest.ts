@@ -1,3 +1,6 @@
+import { spawnSync } from 'node:child_process';
+import { basename } from 'node:path';
+import { programOf } from './command.js';
 import { fileResolver } from './files.js';
 import { pluginSelection } from './pytest-plugin.js';
 import { uniq } from './regex.js';
@@ -110,8 +113,34 @@ const unitModules = (tests: readonly TestRef[]): string[] =>
     }),
   ).filter(Boolean);
 
+/**
+ * The Python that runs the command: `python3 -m pytest ...` names it; a `pytest` script names it on its
+ * `#!` line. Undefined when it cannot be told (then nothing is checked).
+ */
+function interpreterOf(command: readonly string[], cwd: string): string | undefined {
+  const program = programOf(command);
+  if (/^python[\d.]*$/.test(basename(program))) return program;
+  if (basename(program) !== 'pytest') return undefined;
+  const which = spawnSync('sh', ['-c', 'command -v "$1"', 'sh', program], { cwd, encoding: 'utf8' });
+  const path = which.status === 0 ? which.stdout.trim() : '';
+  if (!path) return undefined;
+  const head = spawnSync('head', ['-n', '1', path], { encoding: 'utf8' }).stdout ?? '';
+  return /^#!\s*(\S*python[\d.]*)\s*$/.exec(head.trim())?.[1];
+}
+
+/** More than one thread needs pytest-xdist (`-n N`); without it pytest stops on "unrecognized arguments". */
+export function pytestPreflight(command: readonly string[], ctx: AdapterContext): string | undefined {
+  if (ctx.threads <= 1) return undefined;
+  const python = interpreterOf(command, ctx.cwd);
+  if (!python) return undefined;
+  const probe = spawnSync(python, ['-c', 'import xdist'], { cwd: ctx.cwd, stdio: 'ignore' });
+  if (probe.status === 0) return undefined;
+  return `--framework pytest with --threads ${ctx.threads} needs pytest-xdist (the preset passes -n ${ctx.threads}), which ${python} cannot import: install it (Debian: python3-pytest-xdist; pip: pytest-xdist) or use --threads 1`;
+}
+
 export const pytest: FrameworkAdapter = {
   name: 'pytest',
+  preflight: pytestPreflight,
   repeats: 'executions',
   unitOf,
   // xunit1 keeps the `file` attribute (xunit2, pytest's default, drops it). A collection error would
@@ -121,8 +150,9 @@ export const pytest: FrameworkAdapter = {
     args: [`--junitxml=${ctx.junitPath}`, '-o', 'junit_family=xunit1', '--continue-on-collection-errors'],
     env: {},
   }),
-  // pytest-xdist; `-n 1` still spawns one worker, which keeps behaviour uniform across attempts.
-  threads: (ctx) => ({ args: ['-n', String(ctx.threads)], env: {} }),
+  // pytest-xdist for more than one thread; one thread runs in-process, so it works without xdist.
+  threads: (ctx) =>
+    ctx.threads > 1 ? { args: ['-n', String(ctx.threads)], env: {} } : { args: [], env: {} },
   select: (tests, ctx) => {
     if (tests.length === 0) return { args: [], env: {} };
     // Without an attempt directory (e.g. `dozhim failed --json`) nothing is written: node ids only.

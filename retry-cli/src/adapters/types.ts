@@ -100,6 +100,12 @@ export interface FrameworkAdapter {
    * only take files modified during this attempt. Absent when `report()` directs output to ctx.junitPath.
    */
   reportGlobs?: string[];
+  /**
+   * Why the preset cannot work with the user's command (`--framework go` without gotestsum), or
+   * undefined. Checked before an attempt is started; a reason is a usage error (exit 2). May look at
+   * the machine (whether a plugin is installed), so it is the one hook allowed to spawn a probe.
+   */
+  preflight?(command: readonly string[], ctx: AdapterContext): string | undefined;
   /** How to make the framework write its JUnit report to ctx.junitPath (args and/or env). */
   report(ctx: AdapterContext): CommandAdditions;
   /** How to pass the thread count (empty when the framework has no such knob). */

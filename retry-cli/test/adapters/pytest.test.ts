@@ -84,8 +84,14 @@ describe('pytest adapter', () => {
       junitPath: join(root, 'attempt-3', 'junit-s2.xml'),
     });
     expect(a.env.DOZHIM_PYTEST_SELECT).not.toBe(b.env.DOZHIM_PYTEST_SELECT);
-    expect(JSON.parse(readFileSync(a.env.DOZHIM_PYTEST_SELECT!, 'utf8'))).toEqual({ tests: [['m', 'a']], units: [] });
-    expect(JSON.parse(readFileSync(b.env.DOZHIM_PYTEST_SELECT!, 'utf8'))).toEqual({ tests: [['m', 'b']], units: [] });
+    expect(JSON.parse(readFileSync(a.env.DOZHIM_PYTEST_SELECT!, 'utf8'))).toEqual({
+      tests: [['m', 'a']],
+      units: [],
+    });
+    expect(JSON.parse(readFileSync(b.env.DOZHIM_PYTEST_SELECT!, 'utf8'))).toEqual({
+      tests: [['m', 'b']],
+      units: [],
+    });
   });
 
   it('writes nothing and returns node ids when there is no attempt report path (dozhim failed)', () => {
