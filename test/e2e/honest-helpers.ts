@@ -36,7 +36,8 @@ export const HONEST_SUITES = {
   vitest: { dir: join(HONEST, 'vitest'), argv: [BIN('vitest'), 'run'] },
   pytest: { dir: join(HONEST, 'pytest'), argv: [PYTHON, '-m', 'pytest'] },
   playwright: { dir: join(HONEST, 'playwright'), argv: [BIN('playwright'), 'test'] },
-  go: { dir: join(HONEST, 'go'), argv: ['gotestsum', '--', '-count=1', './...'] },
+  // Packages through gotestsum's --packages, so a rerun's own --packages (the last one wins) narrows them.
+  go: { dir: join(HONEST, 'go'), argv: ['gotestsum', '--packages', './...', '--', '-count=1'] },
 } as const;
 
 export interface HonestRun {
@@ -49,7 +50,7 @@ export interface HonestRun {
   attemptReport(n: number): Promise<TestResult[]>;
   /** The merged report's results. */
   merged(): Promise<TestResult[]>;
-  /** Keys logged in attempt 2 and later: what the reruns really executed. */
+  /** Removes the scratch folder. */
   dispose(): void;
 }
 

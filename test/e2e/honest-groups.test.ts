@@ -1,0 +1,190 @@
+// Failures that belong to no single test (a mocha hook, a pytest module that does not import, a jest
+// file that fails to load, a Playwright serial group, go subtests' parents) are re-run as their group,
+// with the real `dozhim` binary and the real frameworks on test/suites/honest/. Each verdict is also
+// tried with the input that would fool it: a group that keeps failing must stay failing.
+import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { requireBuilt } from './helpers.js';
+import { counts, GO_TOOLS, type HonestRun, PYTEST_TOOLS, runHonest, statuses } from './honest-helpers.js';
+
+const runs: HonestRun[] = [];
+beforeAll(requireBuilt);
+afterEach(() => {
+  for (const r of runs.splice(0)) r.dispose();
+});
+const track = (r: HonestRun): HonestRun => {
+  runs.push(r);
+  return r;
+};
+
+const HOOK_ID_PART = '"before each" hook for "reads the first row"';
+
+describe('mocha: a failing beforeEach hook', () => {
+  it('re-runs its describe: the tests mocha never ran are run and counted, the hook ends flaky', async () => {
+    const r = track(await runHonest('mocha'));
+    expect(r.proc.code, r.out).toBe(0);
+    // Attempt 1 has the hook failure and no result for the describe's tests.
+    const first = await r.attemptReport(1);
+    expect(first.filter((t) => t.name.includes('reads the')).map((t) => t.status)).toEqual(['failed']);
+    // The rerun really ran the describe (its own report and ran.log), and nothing else.
+    const rerun = await r.attemptReport(2);
+    expect(rerun.map((t) => t.name).sort()).toEqual([
+      'hooked reads the first row',
+      'hooked reads the second row',
+    ]);
+    expect(counts(r.ran)).toEqual({
+      'hooked.first': 1,
+      'hooked.second': 1,
+      'plain.passes': 1,
+      'same-a': 1,
+      'same-b': 1,
+    });
+    expect(r.summary.flaky).toHaveLength(1);
+    expect(r.summary.flaky[0]).toContain(HOOK_ID_PART);
+    const merged = statuses(await r.merged());
+    expect(
+      Object.entries(merged)
+        .filter(([id]) => id.includes('reads the'))
+        .map(([, s]) => s),
+    ).toEqual(['passed', 'passed', 'passed']);
+  });
+
+  it('a hook that keeps failing keeps the run failing (never green, never "missing")', async () => {
+    const r = track(
+      await runHonest('mocha', { flags: ['--max-runs', '2'], env: { SAMPLE_HOOK_BROKEN: '1' } }),
+    );
+    expect(r.proc.code, r.out).toBe(4);
+    expect(r.summary.failing.some((id) => id.includes(HOOK_ID_PART))).toBe(true);
+    expect(r.ran.filter((k) => k.startsWith('hooked.'))).toEqual([]);
+  });
+});
+
+describe('pytest under xdist: a module that fails to import', () => {
+  it('runs the rest of the suite, then re-runs the module whole, counting its tests', async () => {
+    const r = track(await runHonest('pytest', { flags: ['--threads', '2'], tools: PYTEST_TOOLS }));
+    expect(r.proc.code, r.out).toBe(0);
+    const first = statuses(await r.attemptReport(1));
+    // The collection error did not stop the session: every other test ran in attempt 1.
+    expect(first).toMatchObject({
+      'pkg.test_plain.TestPlain::test_passes': 'passed',
+      'pkg.test_plain.TestPlain::test_flaky': 'failed',
+    });
+    expect(Object.entries(first).filter(([, s]) => s === 'error')).toHaveLength(1);
+    const rerun = await r.attemptReport(2);
+    expect(rerun.map((t) => t.name).sort()).toEqual(['test_flaky', 'test_reads_rows', 'test_writes_rows']);
+    expect(counts(r.ran)).toEqual({
+      'plain.passes': 1,
+      'plain.broken': 1,
+      'plain.flaky': 2,
+      'imports.reads': 1,
+      'imports.writes': 1,
+    });
+    expect(r.summary.flaky.sort()).toEqual(
+      [
+        r.summary.flaky.find((id) => id.endsWith('pkg.test_imports'))!,
+        'pkg.test_plain.TestPlain::test_flaky',
+      ].sort(),
+    );
+    expect(statuses(await r.merged())).toMatchObject({
+      'pkg.test_imports::test_reads_rows': 'passed',
+      'pkg.test_imports::test_writes_rows': 'passed',
+    });
+  });
+
+  it('a module that never imports stays failing', async () => {
+    const r = track(
+      await runHonest('pytest', {
+        flags: ['--threads', '2', '--max-runs', '3'],
+        env: { SAMPLE_IMPORT_BROKEN: '1' },
+        tools: PYTEST_TOOLS,
+      }),
+    );
+    // Attempt 2: the flaky test passes, the module still fails; attempt 3 (the module alone): no progress.
+    expect(r.proc.code, r.out).toBe(4);
+    expect(r.summary.failing.some((id) => id.endsWith('pkg.test_imports'))).toBe(true);
+    expect(r.ran).not.toContain('imports.reads');
+  });
+
+  it('workers that collected different tests (`gw1`) are an infrastructure error, not a test', async () => {
+    const r = track(
+      await runHonest('pytest', {
+        flags: ['--threads', '2'],
+        env: { SAMPLE_IMPORT_PER_WORKER: '1' },
+        tools: PYTEST_TOOLS,
+      }),
+    );
+    expect(r.proc.code, r.out).toBe(7);
+    expect(r.summary.line).toMatch(/infrastructure error: cannot re-run .*gw1.*pytest-xdist worker gw1/);
+    expect(r.summary.attempts).toHaveLength(1);
+  });
+});
+
+describe('jest: a test file that fails to load', () => {
+  it('re-runs the file whole; its tests are counted, the file failure ends flaky', async () => {
+    const r = track(await runHonest('jest'));
+    expect(r.proc.code, r.out).toBe(0);
+    expect(r.summary.flaky).toEqual(['Test suite failed to run::tests/loads.test.cjs']);
+    expect(counts(r.ran)).toMatchObject({ 'loads.first': 1, 'loads.second': 1 });
+    expect(statuses(await r.merged())).toMatchObject({
+      'tests/loads.test.cjs::loads › first': 'passed',
+      'tests/loads.test.cjs::loads › second': 'passed',
+      'Test suite failed to run::tests/loads.test.cjs': 'passed',
+    });
+  });
+});
+
+describe('Playwright: a serial group whose first failure stops the group', () => {
+  it('the tests that did not run are failures, re-run with the group, never green as skipped', async () => {
+    const r = track(await runHonest('playwright', { flags: ['--threads', '2'] }));
+    expect(r.proc.code, r.out).toBe(0);
+    const first = (await r.attemptReport(1)).filter((t) => t.name.startsWith('checkout › '));
+    // Playwright itself reports "pays" and "ships" as plain skipped...
+    expect(first.filter((t) => t.name === 'checkout › pays').map((t) => t.status)).toContain('skipped');
+    // ...dozhim counted them failed ("did not run") and re-ran them with the group.
+    for (const p of ['alpha', 'beta']) {
+      expect(counts(r.ran)[`${p}.checkout.pay`], p).toBe(1);
+      expect(counts(r.ran)[`${p}.checkout.ship`], p).toBe(1);
+      expect(counts(r.ran)[`${p}.checkout.add`], p).toBe(2);
+    }
+    expect(r.ran).not.toContain('alpha.skipped');
+    const merged = await r.merged();
+    const pays = merged.filter((t) => t.name === 'checkout › pays');
+    expect(pays.length).toBeGreaterThan(0);
+    for (const t of pays) {
+      expect(t.status).toBe('passed');
+      expect(t.retries.map((x) => x.message)).toContain(
+        'did not run: an earlier test of its serial group failed',
+      );
+    }
+    // A test skipped on purpose stays skipped.
+    expect(merged.filter((t) => t.name === 'declared skipped').map((t) => t.status)).not.toContain('failed');
+  });
+});
+
+describe('go: subtests, names with "/", two packages', () => {
+  it('re-runs only the failing package and subtest; the parent is no flaky test of its own', async () => {
+    const r = track(await runHonest('go', { tools: GO_TOOLS }));
+    expect(r.proc.code, r.out).toBe(0);
+    expect(r.summary.flaky).toEqual(['example.com/dozhim/honest/alpha::TestPaths/a/b']);
+    // Rerun: the "a/b" subtest again; its same-spelled sibling "a" body at most; nothing of "a/c",
+    // "plain" or the beta package.
+    const again = Object.entries(counts(r.ran))
+      .filter(([, n]) => n > 1)
+      .map(([k]) => k);
+    expect(again.filter((k) => k !== 'alpha.paths.a')).toEqual(['alpha.paths.slash']);
+    expect(counts(r.ran)).toMatchObject({
+      'alpha.paths.a.c': 1,
+      'alpha.paths.plain': 1,
+      'beta.shared': 1,
+      'beta.other': 1,
+    });
+    const rerun = await r.attemptReport(2);
+    expect(new Set(rerun.map((t) => t.classname))).toEqual(new Set(['example.com/dozhim/honest/alpha']));
+  });
+
+  it('the same test name in two packages: the one failing stays failing, the other is not touched', async () => {
+    const r = track(await runHonest('go', { env: { SAMPLE_FAIL: '1' }, tools: GO_TOOLS }));
+    expect(r.proc.code, r.out).toBe(4);
+    expect(r.summary.failing).toEqual(['example.com/dozhim/honest/beta::TestShared']);
+    expect(statuses(await r.merged())['example.com/dozhim/honest/alpha::TestShared']).toBe('passed');
+  });
+});
