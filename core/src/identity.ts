@@ -1,31 +1,75 @@
 /**
- * Canonical test identity.
+ * Canonical test identity: two results are the same test only if the producer says so.
  *
- * id = `<scope>::<name>` where scope is the classname, or the file when a producer gives no classname,
- * or the suite name as a last resort. Whitespace runs are folded to one space and trimmed, so
- * formatting differences between producers and shards do not create new ids.
+ *   id    = `<scope>::<name>`
+ *   scope = `[<project>] <file> > <classname>`, each part only when present and needed:
+ *     - project: Playwright's project (its `<testsuite hostname>`), written `[chromium] `;
+ *     - file: the testcase's (or enclosing suite's) `file`, else the suite name when it is a source
+ *       file path (`tests/a.test.ts`: jest-junit `{filepath}`, vitest, Playwright). Left out when the
+ *       classname already identifies the file (equal to it, or its dotted module path as in pytest's
+ *       `tests.test_a.TestX` for `tests/test_a.py`), so pytest xunit1 (writes `file`) and xunit2 (does
+ *       not) give the same id;
+ *     - classname: PHPUnit's `class` when there is no `classname`.
+ *   Without classname and file, the suite name is the scope (go-junit-report style packages).
  *
- * The file is deliberately not part of the id: pytest's xunit1 writes `file=` and xunit2 does not,
- * and sharded runs of the same test must map to the same id.
+ * Names are compared exactly: `a b` and `a  b` are two tests. Suite names that are not files are not
+ * part of the id (jest-junit's `{title}` suite name depends on which test of the file ran first, and
+ * shards may name suites differently). See core/README.md for the per-producer table.
  */
 export interface IdentityParts {
   suite?: string | undefined;
   classname?: string | undefined;
   name: string;
   file?: string | undefined;
+  /** Playwright project name (the `hostname` of its `<testsuite>`). */
+  project?: string | undefined;
 }
 
 export const ID_SEPARATOR = '::';
+/** Separates the file from the classname inside a scope. */
+export const SCOPE_FILE_SEPARATOR = ' > ';
+/**
+ * Scopes never contain `::` (splitTestId splits at the first one). A classname that has one
+ * (`crate::module`, C++ namespaces) is written with U+2237 PROPORTION instead.
+ */
+const SCOPE_COLONS = '\u2237';
 
-const fold = (s: string | undefined): string => (s ?? '').replace(/\s+/g, ' ').trim();
+/** A suite name that is a source file path, e.g. `tests/a.test.ts`, `arith.spec.mjs`, `test_x.py`. */
+const SOURCE_FILE =
+  /\.(?:[cm]?[jt]sx?|py|rb|php|go|java|kt|kts|scala|groovy|cs|fs|vb|swift|rs|c|cc|cpp|ex|exs|feature|robot)$/i;
+export const isSourceFilePath = (s: string): boolean => SOURCE_FILE.test(s) && !/\s/.test(s);
 
-export function testId(parts: IdentityParts): string {
-  const scope = fold(parts.classname) || fold(parts.file) || fold(parts.suite);
-  const name = fold(parts.name);
-  return scope ? `${scope}${ID_SEPARATOR}${name}` : name;
+/** True when the classname already names the file: equal to it, or its (dotted) module path. */
+function classnameCoversFile(classname: string, file: string): boolean {
+  if (classname === file) return true;
+  const stem = file
+    .replace(/\\/g, '/')
+    .replace(/^\.\//, '')
+    .replace(/\.[^./]*$/, '');
+  const dotted = stem.replace(/\//g, '.');
+  return classname === stem || classname === dotted || classname.startsWith(`${dotted}.`);
 }
 
-/** Splits an id back into scope and name (the name may itself contain `::`, the scope never does first). */
+/** The file part of the scope, or undefined when it adds nothing the classname does not say. */
+function fileForId(parts: IdentityParts): string | undefined {
+  const file = parts.file || (parts.suite && isSourceFilePath(parts.suite) ? parts.suite : undefined);
+  if (!file || (parts.classname && classnameCoversFile(parts.classname, file))) return undefined;
+  return file;
+}
+
+export function testId(parts: IdentityParts): string {
+  const classname = parts.classname ?? '';
+  const file = fileForId(parts);
+  let scope =
+    classname && file
+      ? `${file}${SCOPE_FILE_SEPARATOR}${classname}`
+      : classname || file || (parts.suite ?? '');
+  if (parts.project) scope = `[${parts.project}] ${scope}`;
+  scope = scope.replaceAll(ID_SEPARATOR, SCOPE_COLONS);
+  return scope ? `${scope}${ID_SEPARATOR}${parts.name}` : parts.name;
+}
+
+/** Splits an id back into scope and name (the name may itself contain `::`, the scope never does). */
 export function splitTestId(id: string): { scope: string; name: string } {
   const i = id.indexOf(ID_SEPARATOR);
   return i < 0 ? { scope: '', name: id } : { scope: id.slice(0, i), name: id.slice(i + ID_SEPARATOR.length) };

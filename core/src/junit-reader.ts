@@ -10,8 +10,9 @@ import { executionsOf, normalizeEvidence, primaryIndex } from './executions.js';
 import { XMLParser } from './fxp.js';
 import { testId } from './identity.js';
 import { JUnitParseError } from './junit-errors.js';
-import { firstLine, parseDurationMs, parseLine, trimBlankLines } from './junit-values.js';
+import { firstLine, parseDurationMs, parseLine, relativeFile, trimBlankLines } from './junit-values.js';
 import type { RetryEvidence, RetryEvidenceKind, StatusCounts, TestResult, TestStatus } from './model.js';
+import { STATUS_SEVERITY } from './state.js';
 import { prepareXml, tooLarge } from './xml-input.js';
 import { cleanParsedText, decodeXmlEntities, truncateMiddle } from './xml-text.js';
 
@@ -20,6 +21,27 @@ export { type JUnitErrorCode, JUnitParseError } from './junit-errors.js';
 export const DEFAULT_MAX_INPUT_BYTES = 100 * 1024 * 1024;
 export const DEFAULT_MAX_OUTPUT_CHARS = 64 * 1024;
 
+/**
+ * Name of the result that stands for a failure outside any testcase (a class that failed to load, a
+ * suite whose counts show more failures than its testcases), like Jenkins' `<init>` case. Adapters
+ * re-run the whole file/class/suite for it.
+ */
+export const SUITE_LEVEL_NAME = '<init>';
+export const isSuiteLevel = (r: Pick<TestResult, 'name'>): boolean => r.name === SUITE_LEVEL_NAME;
+
+/** Property the writer uses to carry `TestResult.executions` through a merged report. */
+export const EXECUTIONS_PROPERTY = 'dozhim.executions';
+
+/**
+ * What several results with one id in one report mean (results the producer marks as retries, i.e.
+ * Surefire/Gradle flaky and rerun elements, are retries in both modes):
+ * - `executions` (default): distinct executions (TestNG data providers, repeated or parametrized
+ *   JUnit 5 tests without distinct names, `--repeat-each`): one result that fails if any failed.
+ * - `retries`: the producer writes retries that way (gotestsum `--rerun-fails`, @web/test-runner):
+ *   the last occurrence wins and earlier failed tries become retry evidence.
+ */
+export type RepeatRule = 'retries' | 'executions';
+
 export interface ReadOptions {
   /** File name or label used in errors. */
   source?: string;
@@ -27,12 +49,21 @@ export interface ReadOptions {
   maxBytes?: number;
   /** stdout/stderr/details longer than this are truncated (with a marker). */
   maxOutputChars?: number;
+  /** Several results with one id: distinct executions (default) or retries. See RepeatRule. */
+  repeats?: RepeatRule;
+  /**
+   * The directory the tests ran in. Absolute `file`s under it (mocha, PHPUnit write absolute paths)
+   * become relative (with `/`), so ids do not depend on where the checkout lives (CI agents, shards).
+   */
+  baseDir?: string;
 }
 
 export interface ParsedReport {
   source: string;
   results: TestResult[];
   counts: StatusCounts;
+  /** What the reader had to decide that the report did not say (ids shared by several results). */
+  warnings: string[];
 }
 
 export function countStatuses(results: readonly TestResult[]): StatusCounts {
@@ -70,18 +101,25 @@ export function parseJUnit(xml: string | Uint8Array, options: ReadOptions = {}):
       source,
     );
   }
-  const folder = new RepeatFolder(maxChars);
-  const reader = new CaseReader(maxChars);
-  const top: Scope = { suite: attr(root, 'name') ?? '', properties: readProperties(root), outputs: [] };
-  const visit = (tc: XNode, scope: Scope) => folder.add(reader.read(tc, scope));
-  if (rootName === 'testsuite') walkSuite(root, top, visit, reader);
+  const folder = new RepeatFolder(maxChars, options.repeats ?? 'executions');
+  const reader = new CaseReader(maxChars, options.baseDir);
+  const top: Scope = {
+    suite: attr(root, 'name') ?? '',
+    properties: readProperties(root),
+    outputs: [],
+    // Playwright writes the project as <testsuite hostname>; everyone else the machine's name, which
+    // must not split ids across shards. Playwright's root always has an `id` attribute (maybe empty).
+    hostnameIsProject: rootName === 'testsuites' && attr(root, 'id') !== undefined,
+  };
+  const walker: Walker = { visit: (r) => folder.add(r), reader };
+  if (rootName === 'testsuite') walkSuite(root, top, walker);
   else {
     // Some producers put testcases straight under <testsuites>; they belong to the root's name.
-    for (const tc of children(root, 'testcase')) visit(tc, top);
-    for (const s of children(root, 'testsuite')) walkSuite(s, top, visit, reader);
+    for (const tc of children(root, 'testcase')) walker.visit(reader.read(tc, top));
+    for (const s of children(root, 'testsuite')) walkSuite(s, top, walker);
   }
   const results = folder.results();
-  return { source, results, counts: countStatuses(results) };
+  return { source, results, counts: countStatuses(results), warnings: folder.warnings };
 }
 
 /** Reads a report file; the size is checked with stat before reading so huge files fail fast. */
@@ -191,9 +229,27 @@ interface Scope {
   properties: Record<string, string>;
   /** Suite-level output, outermost first; attached to failing cases only. */
   outputs: { suite: string; stream: 'system-out' | 'system-err'; text: string }[];
+  hostnameIsProject: boolean;
+  project?: string | undefined;
 }
 
-function walkSuite(node: XNode, parent: Scope, visit: (tc: XNode, scope: Scope) => void, reader: CaseReader) {
+interface Walker {
+  visit: (r: TestResult) => void;
+  reader: CaseReader;
+}
+
+/** A non-negative integer attribute (suite counts), else undefined. */
+const countAttr = (node: XNode, name: string): number | undefined => {
+  const v = attr(node, name)?.trim();
+  return v !== undefined && /^\d{1,9}$/.test(v) ? Number(v) : undefined;
+};
+
+/**
+ * Reads one suite and its nested suites; returns how many failing results (testcases, suite-level
+ * failures) the subtree showed, so that each suite can check its own `failures`/`errors` counts.
+ */
+function walkSuite(node: XNode, parent: Scope, walker: Walker): number {
+  const { reader } = walker;
   const suite = attr(node, 'name') ?? parent.suite;
   const outputs = [...parent.outputs];
   for (const stream of ['system-out', 'system-err'] as const) {
@@ -205,9 +261,23 @@ function walkSuite(node: XNode, parent: Scope, visit: (tc: XNode, scope: Scope) 
     file: attr(node, 'file') ?? parent.file,
     properties: { ...parent.properties, ...readProperties(node) },
     outputs,
+    hostnameIsProject: parent.hostnameIsProject,
+    project: parent.hostnameIsProject ? attr(node, 'hostname') || parent.project : undefined,
   };
-  for (const tc of children(node, 'testcase')) visit(tc, scope);
-  for (const s of children(node, 'testsuite')) walkSuite(s, scope, visit, reader);
+  // Failure and error elements, not failing testcases: a pytest failure plus a teardown error in one
+  // testcase counts 2 in pytest's `failures`+`errors`, and over-counting can only hide nothing.
+  let shown = 0;
+  for (const tc of children(node, 'testcase')) {
+    shown += children(tc, 'failure').length + children(tc, 'error').length;
+    walker.visit(reader.read(tc, scope));
+  }
+  for (const s of children(node, 'testsuite')) shown += walkSuite(s, scope, walker);
+  const suiteLevel = reader.suiteLevel(node, scope, shown);
+  if (suiteLevel) {
+    walker.visit(suiteLevel);
+    shown += Math.max(1, (countAttr(node, 'failures') ?? 0) + (countAttr(node, 'errors') ?? 0) - shown);
+  }
+  return shown;
 }
 
 /** `<properties><property name value/>` (or the value as text). Repeated names are joined by newlines. */
@@ -244,7 +314,10 @@ const EVIDENCE_TAGS: readonly RetryEvidenceKind[] = [
 ];
 
 class CaseReader {
-  constructor(private readonly maxChars: number) {}
+  constructor(
+    private readonly maxChars: number,
+    private readonly baseDir: string | undefined,
+  ) {}
 
   /** Output-like text: ANSI sequences stripped, capped at maxOutputChars. */
   clean(s: string): string {
@@ -255,13 +328,38 @@ class CaseReader {
     return s === undefined ? undefined : this.clean(s);
   }
 
+  /**
+   * A failure outside any testcase: `<error>`/`<failure>` directly in the suite (Ant/JUnit 4 when a
+   * class fails to load), or suite `failures`+`errors` counts above what its testcases (`shown`)
+   * failed. Either becomes one failing `<init>` result of the suite, never a silent pass.
+   */
+  suiteLevel(node: XNode, scope: Scope, shown: number): TestResult | undefined {
+    const ids = { [`${ATTR}name`]: SUITE_LEVEL_NAME, [`${ATTR}classname`]: scope.suite };
+    if (node.failure !== undefined || node.error !== undefined) {
+      // Only the outcome elements: the suite's output and properties are in the scope already.
+      const own: XNode = { ...ids, failure: node.failure, error: node.error, [TEXT]: '' };
+      return this.read(own, scope);
+    }
+    const declared = (countAttr(node, 'failures') ?? 0) + (countAttr(node, 'errors') ?? 0);
+    if (declared <= shown) return undefined;
+    const missing = declared - shown;
+    const message = `suite "${scope.suite}" reports ${missing} failure(s) that no testcase shows`;
+    const el: XNode = {
+      [`${ATTR}message`]: message,
+      [`${ATTR}type`]: 'dozhim.SuiteCountMismatch',
+      [TEXT]: '',
+    };
+    return this.read({ ...ids, error: [el], [TEXT]: '' }, scope);
+  }
+
   read(tc: XNode, scope: Scope): TestResult {
     const name = attr(tc, 'name') ?? '';
     // PHPUnit writes `class`, everyone else `classname`.
     const classname = attr(tc, 'classname') ?? attr(tc, 'class') ?? '';
-    const file = attr(tc, 'file') ?? scope.file;
+    const file = relativeFile(attr(tc, 'file') ?? scope.file, this.baseDir);
+    const project = scope.project;
     const result: TestResult = {
-      id: testId({ suite: scope.suite, classname, name, file }),
+      id: testId({ suite: scope.suite, classname, name, file, project }),
       suite: scope.suite,
       classname,
       name,
@@ -274,6 +372,9 @@ class CaseReader {
       retries: [],
     };
     if (file !== undefined) result.file = file;
+    if (project) result.project = project;
+    const executions = takeExecutions(result.properties);
+    if (executions !== undefined) result.executions = executions;
     const line = parseLine(attr(tc, 'line'));
     if (line !== undefined) result.line = line;
 
@@ -348,14 +449,26 @@ class CaseReader {
   }
 }
 
+/** `dozhim.executions` (written by the writer) back into `executions`; removed from the properties. */
+function takeExecutions(properties: Record<string, string>): number | undefined {
+  const raw = properties[EXECUTIONS_PROPERTY];
+  if (raw === undefined) return undefined;
+  delete properties[EXECUTIONS_PROPERTY];
+  return /^\d{1,9}$/.test(raw) && Number(raw) > 1 ? Number(raw) : undefined;
+}
+
 /**
- * The same id more than once in one report means the producer retried it inside the run
- * (pytest-rerunfailures, Playwright retries, jest retryTimes): one result with the last
- * occurrence's status and duration; its message/details/output are those of the failed try a report
- * would show (see executions.ts), the other failed tries are retry evidence. First-seen order is kept.
+ * The same id more than once in one report. First-seen order is kept. With `retries`, the producer
+ * retried it inside the run: one result with the last occurrence's status and duration; its
+ * message/details/output are those of the failed try a report would show (see executions.ts), the
+ * other failed tries are retry evidence. With `executions` (default), see foldExecutions.
  */
 class RepeatFolder {
-  constructor(private readonly maxChars: number) {}
+  constructor(
+    private readonly maxChars: number,
+    private readonly rule: RepeatRule,
+  ) {}
+  readonly warnings: string[] = [];
   private readonly first = new Map<string, TestResult>();
   /** Only ids seen more than once, all their tries in document order. */
   private readonly repeated = new Map<string, TestResult[]>();
@@ -374,9 +487,39 @@ class RepeatFolder {
   results(): TestResult[] {
     return Array.from(this.first.values(), (r) => {
       const tries = this.repeated.get(r.id);
-      return tries ? foldTries(tries) : r;
+      if (!tries) return r;
+      if (this.rule === 'retries') return foldTries(tries);
+      const folded = foldExecutions(tries);
+      this.warnings.push(
+        `${tries.length} results share the id ${JSON.stringify(r.id)}; treated as one test that fails if any fails` +
+          ` (now ${folded.status}; pass repeats: 'retries' if this producer writes retries as repeated testcases)`,
+      );
+      return folded;
     });
   }
+}
+
+/**
+ * Distinct executions of one id (not marked as retries): the most severe status stands, so any
+ * failure fails the test and it can never look flaky from this alone. Message, details and output
+ * are those of the first execution with that status; durations add up; retry evidence the producer
+ * marked on any execution is kept (kinds following the verdict); `executions` counts them.
+ */
+function foldExecutions(tries: readonly TestResult[]): TestResult {
+  let shown = tries[0]!;
+  for (const t of tries) if (STATUS_SEVERITY[t.status] > STATUS_SEVERITY[shown.status]) shown = t;
+  const properties = Object.fromEntries(tries.flatMap((t) => Object.entries(t.properties)));
+  const result: TestResult = {
+    ...shown,
+    properties,
+    durationMs: tries.reduce((sum, t) => sum + t.durationMs, 0),
+    retries: normalizeEvidence(
+      tries.flatMap((t) => t.retries),
+      shown.status,
+    ),
+    executions: tries.reduce((sum, t) => sum + (t.executions ?? 1), 0),
+  };
+  return result;
 }
 
 /**

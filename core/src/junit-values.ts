@@ -42,3 +42,17 @@ export function firstLine(text: string | undefined): string | undefined {
 export function trimBlankLines(s: string): string {
   return s.replace(/^(?:[ \t]*\r?\n)+/, '').trimEnd();
 }
+
+/**
+ * `file` relative to `baseDir` when it is an absolute path inside it (POSIX or Windows separators;
+ * the result uses `/`); anything else unchanged. Only a prefix check: no file-system access.
+ */
+export function relativeFile(file: string | undefined, baseDir: string | undefined): string | undefined {
+  if (file === undefined || !baseDir) return file;
+  const norm = (p: string) => p.replace(/\\/g, '/');
+  const base = norm(baseDir).replace(/\/+$/, '');
+  const f = norm(file);
+  return base !== '' && f.startsWith(`${base}/`) && f.length > base.length + 1
+    ? f.slice(base.length + 1)
+    : file;
+}

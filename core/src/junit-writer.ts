@@ -5,6 +5,7 @@
  * <rerunFailure>/<rerunError>. Output is deterministic (suites by name, cases by id).
  */
 import { executionsOf, normalizeEvidence, primaryIndex } from './executions.js';
+import { EXECUTIONS_PROPERTY } from './junit-reader.js';
 import type { Attempt, RetryEvidence, TestResult } from './model.js';
 import { runState, type TestState } from './state.js';
 import { escapeXmlAttr, escapeXmlText } from './xml-text.js';
@@ -25,16 +26,20 @@ interface Totals {
 /** One merged JUnit XML (Surefire conventions) for all attempts of a run. */
 export function writeMergedJUnit(attempts: readonly Attempt[], options: WriteOptions = {}): string {
   const state = runState(attempts);
-  const bySuite = new Map<string, TestState[]>();
+  // Suites by name and Playwright project (written as `hostname`, as Playwright does, so that
+  // reading the merged report gives the same ids).
+  const bySuite = new Map<string, { suite: string; project: string | undefined; tests: TestState[] }>();
   for (const t of state.tests.values()) {
-    const list = bySuite.get(t.latest.suite);
-    if (list) list.push(t);
-    else bySuite.set(t.latest.suite, [t]);
+    const key = JSON.stringify([t.latest.suite, t.latest.project ?? '']);
+    const group = bySuite.get(key);
+    if (group) group.tests.push(t);
+    else bySuite.set(key, { suite: t.latest.suite, project: t.latest.project, tests: [t] });
   }
   const total = emptyTotals();
   const suites: string[] = [];
-  for (const suite of [...bySuite.keys()].sort(byCodePoint)) {
-    const tests = bySuite.get(suite)!.sort((a, b) => byCodePoint(a.id, b.id));
+  for (const key of [...bySuite.keys()].sort(byCodePoint)) {
+    const { suite, project } = bySuite.get(key)!;
+    const tests = bySuite.get(key)!.tests.sort((a, b) => byCodePoint(a.id, b.id));
     const totals = emptyTotals();
     const cases = tests.map((t) => {
       count(totals, t.latest);
@@ -42,10 +47,16 @@ export function writeMergedJUnit(attempts: readonly Attempt[], options: WriteOpt
     });
     addTotals(total, totals);
     suites.push(
-      `  <testsuite ${attrs({ name: suite, ...totalsAttrs(totals) })}>\n${cases.join('')}  </testsuite>\n`,
+      `  <testsuite ${attrs({ name: suite, hostname: project, ...totalsAttrs(totals) })}>\n${cases.join('')}  </testsuite>\n`,
     );
   }
-  const root = attrs({ name: options.name ?? 'dozhim', ...totalsAttrs(total) });
+  // The reader takes `hostname` for a project only in Playwright's shape: a root with an `id`.
+  const hasProjects = [...bySuite.values()].some((g) => g.project);
+  const root = attrs({
+    id: hasProjects ? '' : undefined,
+    name: options.name ?? 'dozhim',
+    ...totalsAttrs(total),
+  });
   return `<?xml version="1.0" encoding="UTF-8"?>\n<testsuites ${root}>\n${suites.join('')}</testsuites>\n`;
 }
 
@@ -84,9 +95,13 @@ function testcase(t: TestState): string {
   }
   if (output.stdout) body.push(element('system-out', {}, output.stdout));
   if (output.stderr) body.push(element('system-err', {}, output.stderr));
-  const props = Object.keys(r.properties).sort(byCodePoint);
+  const properties =
+    r.executions && r.executions > 1
+      ? { ...r.properties, [EXECUTIONS_PROPERTY]: String(r.executions) }
+      : r.properties;
+  const props = Object.keys(properties).sort(byCodePoint);
   if (props.length > 0) {
-    const items = props.map((k) => `      <property ${attrs({ name: k, value: r.properties[k] })}/>\n`);
+    const items = props.map((k) => `      <property ${attrs({ name: k, value: properties[k] })}/>\n`);
     body.unshift(`    <properties>\n${items.join('')}    </properties>\n`);
   }
   return body.length === 0

@@ -24,6 +24,8 @@ export interface TestResult {
   name: string;
   file?: string;
   line?: number;
+  /** Playwright project (its `<testsuite hostname>`); part of the id. Only set when non-empty. */
+  project?: string;
   status: TestStatus;
   durationMs: number;
   message?: string;
@@ -38,6 +40,12 @@ export interface TestResult {
    * testcases): `flaky*` came before a pass, `rerun*` after the failure shown in message/details.
    */
   retries: RetryEvidence[];
+  /**
+   * How many executions of this id one report held that were not retries (TestNG data providers,
+   * repeated JUnit 5 tests, `--repeat-each`): they are folded into this one result, which fails if any
+   * failed. Only set when more than 1. See `ReadOptions.repeats`.
+   */
+  executions?: number;
 }
 
 export interface StatusCounts {

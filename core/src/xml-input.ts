@@ -5,6 +5,7 @@
 import { XMLValidator } from './fxp.js';
 import { JUnitParseError, positionOf } from './junit-errors.js';
 import { replaceInvalidXmlChars, stripAnsi } from './xml-text.js';
+import { findTruncation } from './xml-truncation.js';
 
 export interface InputLimits {
   source: string;
@@ -32,8 +33,27 @@ export function prepareXml(input: string | Uint8Array, { source, maxBytes }: Inp
   rejectDeclarations(xml, source);
   const valid = XMLValidator.validate(xml);
   if (valid !== true) {
+    // A cut-off report is the common case (a killed job, a full disk): say so, where it ends and
+    // what was open, instead of the validator's message about the last half-written tag.
+    const cut = findTruncation(xml);
+    if (cut) {
+      const { line, column, message } = cut;
+      throw new JUnitParseError(
+        'malformed',
+        `${source}: line ${line}, column ${column}: ${message}`,
+        source,
+        line,
+        column,
+      );
+    }
     const { msg, line, col } = valid.err;
-    throw new JUnitParseError('malformed', `${source}: not well-formed XML: ${msg}`, source, line, col);
+    throw new JUnitParseError(
+      'malformed',
+      `${source}: line ${line}, column ${col}: not well-formed XML: ${msg}`,
+      source,
+      line,
+      col,
+    );
   }
   return xml;
 }

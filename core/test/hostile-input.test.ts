@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, truncateSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, truncateSync, writeFileSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -185,6 +185,37 @@ describe('unreadable input fails fast with a typed error', () => {
     expect(err.code).toBe('malformed');
     expect(err.line).toBe(4);
     expect(err.column).toBeGreaterThan(0);
+  });
+
+  it('a truncated real report names the line and column where it ends and what was left open', async () => {
+    const real = readFileSync(new URL('./fixtures/real/mocha.xml', import.meta.url), 'utf8');
+    const lastLine = (text: string) => text.split('\n').length;
+    const lastColumn = (text: string) => text.length - text.lastIndexOf('\n');
+    // Cut right after a complete testcase: inside <testsuite>, with where it was opened.
+    const afterCase = real.slice(0, real.indexOf('</testcase>') + '</testcase>'.length);
+    const e1 = await rejectsFast(() => parseJUnit(afterCase, { source: 'report.xml' }));
+    expect(e1.message).toBe(
+      `report.xml: line ${lastLine(afterCase)}, column ${lastColumn(afterCase)}: the file ends inside <testsuite> (opened at line 5, column 3), in <testsuites>: the report is truncated`,
+    );
+    expect([e1.code, e1.line, e1.column]).toEqual(['malformed', lastLine(afterCase), lastColumn(afterCase)]);
+    // Cut inside a stack trace (CDATA) and inside an attribute value.
+    const inTrace = real.slice(0, real.indexOf('at Context.<anonymous>') + 10);
+    expect((await rejectsFast(() => parseJUnit(inTrace, { source: 'r.xml' }))).message).toBe(
+      `r.xml: line ${lastLine(inTrace)}, column ${lastColumn(inTrace)}: the file ends inside a CDATA section, in <failure> in <testcase> in <testsuite> in <testsuites>: the report is truncated`,
+    );
+    const inAttr = real.slice(0, real.indexOf('name="arith divides') + 12);
+    expect((await rejectsFast(() => parseJUnit(inAttr))).message).toContain(
+      'the file ends inside an attribute value of the <testcase> start tag, in <testsuite> in <testsuites>',
+    );
+    // Not a truncation: mismatched tags keep the parser's reason, also with line and column.
+    const mismatched = await rejectsFast(() =>
+      parseJUnit('<testsuites>\n<testsuite>\n</testcase>\n</testsuites>'),
+    );
+    expect(mismatched.message).toMatch(/^<input>: line 3, column \d+: not well-formed XML: /);
+    expect(mismatched.message).not.toContain('truncated');
+    // A complete report with trailing garbage is not called truncated either.
+    const garbage = await rejectsFast(() => parseJUnit(`${real}<testsuite>`));
+    expect(garbage.message).not.toContain('truncated');
   });
 
   it.each([1, 2, 3, 4, 5, 6, 7, 8])('random bytes (seed %i) → typed error', async (seed) => {

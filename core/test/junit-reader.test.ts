@@ -1,4 +1,4 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
@@ -70,13 +70,91 @@ describe('parseJUnit: document shapes', () => {
 
 describe('parseJUnit: identity', () => {
   it.each([
-    ['classname wins', '<testcase classname="a.B" file="f.py" name="t"/>', 'a.B::t'],
+    ['classname that names the file (pytest)', '<testcase classname="a.B" file="a.py" name="t"/>', 'a.B::t'],
+    ['file and classname', '<testcase classname="a.B" file="f.py" name="t"/>', 'f.py > a.B::t'],
     ['file when no classname', '<testcase file="src/x.test.ts" name="t"/>', 'src/x.test.ts::t'],
     ['suite when neither', '<testcase name="t"/>', 'S::t'],
     ['PHPUnit class attribute', '<testcase class="Acme\\Foo" name="t"/>', 'Acme\\Foo::t'],
-    ['whitespace folded', '<testcase classname=" a.B " name="t   with\n  spaces"/>', 'a.B::t with spaces'],
+    [
+      'names exact, no whitespace folding',
+      '<testcase classname=" a.B " name="t   with&#10;  spaces"/>',
+      ' a.B ::t   with\n  spaces',
+    ],
+    [
+      '`::` in a classname (Rust, C++)',
+      '<testcase classname="crate::mod" name="t::u"/>',
+      'crate\u2237mod::t::u',
+    ],
   ])('%s', (_label, tc, id) => {
     expect(only(suite(tc)).id).toBe(id);
+  });
+
+  it('whitespace runs are part of the name: `a b` and `a  b` are two tests', () => {
+    const { results, warnings } = parseJUnit(
+      suite('<testcase classname="c" name="a b"><failure/></testcase><testcase classname="c" name="a  b"/>'),
+    );
+    expect(results.map((r) => [r.id, r.status])).toEqual([
+      ['c::a b', 'failed'],
+      ['c::a  b', 'passed'],
+    ]);
+    expect(warnings).toEqual([]);
+  });
+
+  it('the suite is part of the id only when it is a source file', () => {
+    // jest-junit suiteNameTemplate "{filepath}": the same classname in two files.
+    const files = parseJUnit(
+      '<testsuites><testsuite name="src/a.test.ts"><testcase classname="x" name="t"><failure/></testcase></testsuite>' +
+        '<testsuite name="src/b.test.ts"><testcase classname="x" name="t"/></testsuite></testsuites>',
+    );
+    expect(files.results.map((r) => r.id)).toEqual(['src/a.test.ts > x::t', 'src/b.test.ts > x::t']);
+    // A suite name that is not a file (shard labels, jest's first describe title) is not.
+    const shards = parseJUnit(
+      '<testsuites><testsuite name="shard 1"><testcase classname="x" name="t"/></testsuite>' +
+        '<testsuite name="shard-2"><testcase classname="x" name="u"/></testsuite></testsuites>',
+    );
+    expect(shards.results.map((r) => r.id)).toEqual(['x::t', 'x::u']);
+  });
+
+  it('Playwright: the project (<testsuite hostname>) is part of the id when the root is Playwright-shaped', () => {
+    const pw = (root: string) =>
+      parseJUnit(
+        `<testsuites ${root}><testsuite name="a.spec.ts" hostname="chromium"><testcase classname="a.spec.ts" name="t"><failure/></testcase></testsuite>` +
+          '<testsuite name="a.spec.ts" hostname="firefox"><testcase classname="a.spec.ts" name="t"/></testsuite></testsuites>',
+        { repeats: 'retries' },
+      );
+    const withProjects = pw('id="" name=""');
+    expect(withProjects.results.map((r) => [r.id, r.project, r.status])).toEqual([
+      ['[chromium] a.spec.ts::t', 'chromium', 'failed'],
+      ['[firefox] a.spec.ts::t', 'firefox', 'passed'],
+    ]);
+    expect(runState(asAttempt(withProjects.results)).failing).toEqual(['[chromium] a.spec.ts::t']);
+    // Elsewhere hostname is the machine (pytest, vitest, Surefire) and must not split shards: without
+    // Playwright's root `id`, the two are one id, and as retries the chromium failure becomes flaky.
+    // That is why the shape matters.
+    const other = pw('name="vitest tests"');
+    expect(other.results.map((r) => r.id)).toEqual(['a.spec.ts::t']);
+    expect(other.results[0]!.project).toBeUndefined();
+  });
+
+  it('baseDir makes absolute files relative, so ids do not depend on the checkout path', () => {
+    const mochaLike = (dir: string) =>
+      `<testsuites><testsuite name="arith" file="${dir}/tests/a.spec.mjs"><testcase classname="t" name="arith t"/></testsuite></testsuites>`;
+    const a = parseJUnit(mochaLike('/agent1/ws'), { baseDir: '/agent1/ws' }).results[0]!;
+    const b = parseJUnit(mochaLike('/agent2/ws'), { baseDir: '/agent2/ws/' }).results[0]!;
+    expect([a.id, a.file]).toEqual(['tests/a.spec.mjs > t::arith t', 'tests/a.spec.mjs']);
+    expect(b.id).toBe(a.id);
+    // Without it (or outside it) the absolute path stays, and the two checkouts differ.
+    expect(parseJUnit(mochaLike('/agent2/ws')).results[0]!.id).toBe(
+      '/agent2/ws/tests/a.spec.mjs > t::arith t',
+    );
+    expect(parseJUnit(mochaLike('/agent2/ws'), { baseDir: '/agent2/w' }).results[0]!.file).toBe(
+      '/agent2/ws/tests/a.spec.mjs',
+    );
+    const win = 'C:\\ws\\tests\\a.spec.mjs';
+    const w = parseJUnit(`<testsuite name="s"><testcase file="${win}" classname="t" name="n"/></testsuite>`, {
+      baseDir: 'C:\\ws',
+    }).results[0]!;
+    expect(w.id).toBe('tests/a.spec.mjs > t::n');
   });
 });
 
@@ -290,16 +368,17 @@ describe('parseJUnit: retries inside one report', () => {
     expect(runState(asAttempt(results)).flaky).toEqual(['S::flaky']);
   });
 
-  it('a repeated testcase is one result: the last status wins, earlier failures are evidence', () => {
-    const { results, counts } = parseJUnit(
-      suite(
-        '<testcase name="t" time="1"><failure message="try 1">tb1</failure><system-out>out1</system-out></testcase>' +
-          '<testcase name="u"/>' +
-          '<testcase name="t" time="2"><error message="try 2"/></testcase>' +
-          '<testcase name="t" time="3"/>' +
-          '<testcase name="v"><failure message="v1"/></testcase><testcase name="v"><failure message="v2"/></testcase>',
-      ),
-    );
+  const repeated = suite(
+    '<testcase name="t" time="1"><failure message="try 1">tb1</failure><system-out>out1</system-out></testcase>' +
+      '<testcase name="u"/>' +
+      '<testcase name="t" time="2"><error message="try 2"/></testcase>' +
+      '<testcase name="t" time="3"/>' +
+      '<testcase name="v"><failure message="v1"/></testcase><testcase name="v"><failure message="v2"/></testcase>',
+  );
+
+  it("repeats: 'retries': a repeated testcase is one result, the last status wins, earlier failures are evidence", () => {
+    const { results, counts, warnings } = parseJUnit(repeated, { repeats: 'retries' });
+    expect(warnings).toEqual([]);
     expect(results.map((r) => r.id)).toEqual(['S::t', 'S::u', 'S::v']);
     const t = results[0]!;
     expect(t).toMatchObject({ status: 'passed', durationMs: 3000 });
@@ -317,6 +396,74 @@ describe('parseJUnit: retries inside one report', () => {
     const state = runState(asAttempt(results));
     expect(state.flaky).toEqual(['S::t']);
     expect(state.failing).toEqual(['S::v']);
+  });
+
+  it('repeats: executions (default): the same report read without the option fails the test and says why', () => {
+    const { results, counts, warnings } = parseJUnit(repeated);
+    expect(results.map((r) => [r.id, r.status, r.executions])).toEqual([
+      ['S::t', 'error', 3],
+      ['S::u', 'passed', undefined],
+      ['S::v', 'failed', 2],
+    ]);
+    // The most severe execution is shown (error outranks failure), durations add up, no retry evidence.
+    expect(results[0]).toMatchObject({ message: 'try 2', durationMs: 6000, retries: [] });
+    expect(results[2]).toMatchObject({ message: 'v1', retries: [] });
+    expect(counts).toEqual({ total: 3, passed: 1, failed: 1, error: 1, skipped: 0 });
+    expect(warnings).toEqual([
+      expect.stringMatching(/^3 results share the id "S::t"; treated as one test that fails if any fails/),
+      expect.stringMatching(/^2 results share the id "S::v"/),
+    ]);
+    const state = runState(asAttempt(results));
+    expect(state.flaky).toEqual([]);
+    expect(state.failing).toEqual(['S::t', 'S::v']);
+  });
+
+  it('executions: all passing stays one passing test, counted; skipped + passed is passed', () => {
+    const { results, warnings } = parseJUnit(
+      suite(
+        '<testcase name="p" time="1"/><testcase name="p" time="1"/><testcase name="q"><skipped/></testcase><testcase name="q"/>',
+      ),
+    );
+    expect(results.map((r) => [r.id, r.status, r.executions, r.durationMs])).toEqual([
+      ['S::p', 'passed', 2, 2000],
+      ['S::q', 'passed', 2, 0],
+    ]);
+    expect(warnings).toHaveLength(2);
+  });
+
+  it('executions: TestNG data provider / JUnit 5 @RepeatedTest shape, a later pass does not hide the first failure', () => {
+    // TestNG writes one testcase per data-provider row with the method name only; the failing row first.
+    const { results } = parseJUnit(
+      '<testsuite name="com.example.PriceTest" tests="3" failures="1">' +
+        '<testcase classname="com.example.PriceTest" name="rounds" time="0.01"><failure message="expected 3 but was 4" type="java.lang.AssertionError">row 2</failure></testcase>' +
+        '<testcase classname="com.example.PriceTest" name="rounds" time="0.01"/>' +
+        '<testcase classname="com.example.PriceTest" name="rounds" time="0.01"/></testsuite>',
+    );
+    expect(results).toHaveLength(1);
+    expect(results[0]).toMatchObject({ status: 'failed', message: 'expected 3 but was 4', executions: 3 });
+    expect(runState(asAttempt(results)).flaky).toEqual([]);
+    // The fooling input: the same file read as retries calls it flaky. Only the producer can say.
+    const asRetries = parseJUnit(
+      '<testsuite name="com.example.PriceTest"><testcase classname="com.example.PriceTest" name="rounds"><failure/></testcase><testcase classname="com.example.PriceTest" name="rounds"/></testsuite>',
+      { repeats: 'retries' },
+    );
+    expect(runState(asAttempt(asRetries.results)).flaky).toEqual(['com.example.PriceTest::rounds']);
+  });
+
+  it('executions: Surefire flaky/rerun elements stay retry evidence, pytest phase errors stay one execution', () => {
+    const { results, warnings } = parseJUnit(
+      suite(
+        '<testcase classname="c" name="f"><flakyFailure message="first try"/></testcase>' +
+          '<testcase classname="m" name="a"/>' +
+          '<testcase classname="m" name="a"><error message="failed on teardown with &quot;E&quot;">td</error></testcase>',
+      ),
+    );
+    expect(warnings).toEqual([]);
+    expect(results.map((r) => [r.id, r.status, r.executions, r.retries.length])).toEqual([
+      ['c::f', 'passed', undefined, 1],
+      ['m::a', 'error', undefined, 0],
+    ]);
+    expect(runState(asAttempt(results)).flaky).toEqual(['c::f']);
   });
   it('pytest 7 setup/teardown errors written as a second testcase are the same execution, not a retry', () => {
     const { results, counts } = parseJUnit(
@@ -442,10 +589,18 @@ describe('fixtures written from producers documented formats', () => {
     expect(results[3]!.message).toBeUndefined();
   });
 
-  it('jest-junit: file attribute, message from text, ANSI, retryTimes as repeated testcases', async () => {
-    const { results, counts } = await read('jest-junit.xml');
+  it('jest-junit: file attribute, message from text, ANSI, a repeated testcase', async () => {
+    const couponId = 'src/cart.test.ts > cart applies a coupon::cart applies a coupon';
+    // Default: the two testcases are two executions; one failed, so the test fails.
+    const asExecutions = await read('jest-junit.xml');
+    expect(asExecutions.counts).toEqual({ total: 2, passed: 1, failed: 1, error: 0, skipped: 0 });
+    expect(byId(asExecutions.results).get(couponId)).toMatchObject({ status: 'failed', executions: 2 });
+    expect(asExecutions.warnings).toEqual([expect.stringContaining(JSON.stringify(couponId))]);
+    expect(runState(asAttempt(asExecutions.results)).flaky).toEqual([]);
+    // Only when told the producer writes retries that way is it a flaky pass.
+    const { results, counts } = await readJUnitFile(fixture('jest-junit.xml'), { repeats: 'retries' });
     expect(counts).toEqual({ total: 2, passed: 2, failed: 0, error: 0, skipped: 0 });
-    const coupon = byId(results).get('cart applies a coupon::cart applies a coupon')!;
+    const coupon = byId(results).get(couponId)!;
     expect(coupon).toMatchObject({ status: 'passed', file: 'src/cart.test.ts', durationMs: 900 });
     expect(coupon.retries).toHaveLength(1);
     expect(coupon.retries[0]).toMatchObject({
@@ -453,13 +608,16 @@ describe('fixtures written from producers documented formats', () => {
       message: 'Error: expect(received).toBe(expected)',
     });
     expect(coupon.retries[0]!.details).not.toContain('\x1B');
-    expect(runState(asAttempt(results)).flaky).toEqual(['cart applies a coupon::cart applies a coupon']);
+    expect(runState(asAttempt(results)).flaky).toEqual([couponId]);
   });
 
-  it('Playwright: retries as repeated testcases, properties on the case', async () => {
-    const { results, counts } = await read('playwright.xml');
+  it('Playwright: project in the id, retries as repeated testcases, properties on the case', async () => {
+    const paysId = '[chromium] checkout.spec.ts::checkout › pays';
+    const asExecutions = await read('playwright.xml');
+    expect(byId(asExecutions.results).get(paysId)).toMatchObject({ status: 'failed', executions: 2 });
+    const { results, counts } = await readJUnitFile(fixture('playwright.xml'), { repeats: 'retries' });
     expect(counts).toEqual({ total: 2, passed: 1, failed: 1, error: 0, skipped: 0 });
-    const pays = byId(results).get('checkout.spec.ts::checkout › pays')!;
+    const pays = byId(results).get(paysId)!;
     expect(pays).toMatchObject({
       status: 'passed',
       properties: { 'annotation.issue': 'https://example.com/issues/1' },
@@ -468,12 +626,47 @@ describe('fixtures written from producers documented formats', () => {
     expect(pays.retries[0]!.stdout).toContain('[[ATTACHMENT|test-results/checkout-pays/trace.zip]]');
   });
 
+  it('Playwright projects and --repeat-each: one id per project, repetitions are executions', async () => {
+    const report = await read('playwright-projects.xml');
+    expect(report.results.map((r) => [r.id, r.status, r.executions])).toEqual([
+      ['[chromium] cart.spec.ts::cart › adds', 'failed', undefined],
+      ['[chromium] cart.spec.ts::cart › repeats', 'failed', 2],
+      ['[firefox] cart.spec.ts::cart › adds', 'passed', undefined],
+      ['[firefox] cart.spec.ts::cart › repeats', 'passed', 2],
+    ]);
+    expect(report.results[1]!.message).toBe('cart.spec.ts:9:3 repeats');
+    const state = runState(asAttempt(report.results));
+    expect(state).toMatchObject({
+      failing: ['[chromium] cart.spec.ts::cart › adds', '[chromium] cart.spec.ts::cart › repeats'],
+      flaky: [],
+    });
+    // What would fool it: the same file without Playwright's root `id` (hostname then means the
+    // machine) read as retries: the chromium failures become "flaky" because firefox passed.
+    const xml = readFileSync(fixture('playwright-projects.xml'), 'utf8').replace(
+      '<testsuites id=""',
+      '<testsuites',
+    );
+    const fooled = parseJUnit(xml, { repeats: 'retries' });
+    expect(runState(asAttempt(fooled.results)).flaky).toEqual([
+      'cart.spec.ts::cart › adds',
+      'cart.spec.ts::cart › repeats',
+    ]);
+    // Even then the default rule keeps them failing.
+    expect(runState(asAttempt(parseJUnit(xml).results)).failing).toHaveLength(2);
+  });
+
   it('nested suites (PHPUnit): innermost suite, inherited file and properties', async () => {
     const { results } = await read('nested-suites.xml');
     expect(results.map((r) => [r.id, r.suite, r.file, r.line, r.properties.level])).toEqual([
-      ['Acme.MathTest::testAdds', 'Acme\\MathTest', '/app/tests/MathTest.php', 12, 'root'],
       [
-        'Acme\\MathTest::testDivides with data set #0',
+        '/app/tests/MathTest.php > Acme.MathTest::testAdds',
+        'Acme\\MathTest',
+        '/app/tests/MathTest.php',
+        12,
+        'root',
+      ],
+      [
+        '/app/tests/MathTest.php > Acme\\MathTest::testDivides with data set #0',
         'Acme\\MathTest::testDivides',
         '/app/tests/MathTest.php',
         20,

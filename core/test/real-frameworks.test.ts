@@ -7,10 +7,17 @@
 import { execFile } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
-import { readJUnitFile, runState, type StatusCounts, type TestResult, type TestStatus } from '@dozhim/core';
+import {
+  isSuiteLevel,
+  readJUnitFile as readReport,
+  runState,
+  type StatusCounts,
+  type TestResult,
+  type TestStatus,
+} from '@dozhim/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 const REPO = fileURLToPath(new URL('../../', import.meta.url));
@@ -65,6 +72,14 @@ const JEST: Statuses = {
   'text parses the config::text parses the config': 'failed',
 };
 
+// --- jest-junit with addFileAttribute (what the jest adapter sets): the file joins the scope, so the same
+// describe + title in two files are two tests. -----------------------------------------------------------
+const withFile = (statuses: Statuses, fileOf: (id: string) => string): Statuses =>
+  Object.fromEntries(Object.entries(statuses).map(([id, st]) => [`${fileOf(id)} > ${id}`, st]));
+const JEST_WITH_FILE = withFile(JEST, (id) =>
+  id.startsWith('arith') ? 'tests/arith.test.cjs' : 'tests/text.test.cjs',
+);
+
 // --- vitest: classname is the file, name is `describe > title`. -----------------------------------------
 const VITEST: Statuses = {
   'tests/arith.test.mjs::arith > adds two numbers': 'passed',
@@ -79,19 +94,23 @@ const VITEST: Statuses = {
   'tests/text.test.mjs::text > parses the config': 'failed',
 };
 
-// --- mocha-junit-reporter defaults: classname is the bare title, name is `describe title`. --------------
+// --- mocha-junit-reporter defaults: classname is the bare title, name is `describe title`, and the spec
+// file (absolute) on <testsuite file>; read with baseDir = the suite's folder, the file is relative. -----
 const MOCHA: Statuses = {
-  'adds two numbers::arith adds two numbers': 'passed',
-  'multiplies two numbers::arith multiplies two numbers': 'passed',
-  'counter settles after a retry::arith counter settles after a retry': 'failed',
-  'divides exactly::arith divides exactly': 'failed',
-  'rounds half to even::arith rounds half to even': 'skipped',
-  'joins words::text joins words': 'passed',
-  'upper-cases ascii::text upper-cases ascii': 'passed',
-  'reconnects after a dropped connection::text reconnects after a dropped connection': 'failed',
-  [`${HOSTILE}::text ${HOSTILE}`]: 'failed',
-  'parses the config::text parses the config': 'failed',
+  'tests/arith.spec.mjs > adds two numbers::arith adds two numbers': 'passed',
+  'tests/arith.spec.mjs > multiplies two numbers::arith multiplies two numbers': 'passed',
+  'tests/arith.spec.mjs > counter settles after a retry::arith counter settles after a retry': 'failed',
+  'tests/arith.spec.mjs > divides exactly::arith divides exactly': 'failed',
+  'tests/arith.spec.mjs > rounds half to even::arith rounds half to even': 'skipped',
+  'tests/text.spec.mjs > joins words::text joins words': 'passed',
+  'tests/text.spec.mjs > upper-cases ascii::text upper-cases ascii': 'passed',
+  'tests/text.spec.mjs > reconnects after a dropped connection::text reconnects after a dropped connection':
+    'failed',
+  [`tests/text.spec.mjs > ${HOSTILE}::text ${HOSTILE}`]: 'failed',
+  'tests/text.spec.mjs > parses the config::text parses the config': 'failed',
 };
+/** Where the committed reports were generated (their absolute paths; see VERSIONS.md). */
+const COMMITTED_CHECKOUT = '/work/main';
 
 // --- Playwright: classname is the spec file, name is `describe › title`; a thrown TypeError is <error>. --
 const PLAYWRIGHT: Statuses = {
@@ -170,7 +189,7 @@ const EXPECTED: Record<string, Expectation> = {
     flaky: [],
   },
   'jest.xml': { statuses: JEST, counts: counts(10, 4, 5, 0, 1), flaky: [] },
-  'jest-file-attribute.xml': { statuses: JEST, counts: counts(10, 4, 5, 0, 1), flaky: [] },
+  'jest-file-attribute.xml': { statuses: JEST_WITH_FILE, counts: counts(10, 4, 5, 0, 1), flaky: [] },
   'vitest.xml': { statuses: VITEST, counts: counts(10, 4, 5, 0, 1), flaky: [] },
   'mocha.xml': { statuses: MOCHA, counts: counts(10, 4, 5, 0, 1), flaky: [] },
   'playwright.xml': { statuses: PLAYWRIGHT, counts: counts(10, 4, 4, 1, 1), flaky: [] },
@@ -215,9 +234,13 @@ afterAll(() => {
 });
 
 describe.each([
-  ['generated now by the real frameworks', () => generated],
-  ['committed in core/test/fixtures/real', () => COMMITTED],
-])('JUnit %s', (_label, dir) => {
+  ['generated now by the real frameworks', () => generated, REPO],
+  ['committed in core/test/fixtures/real', () => COMMITTED, COMMITTED_CHECKOUT],
+])('JUnit %s', (_label, dir, checkout) => {
+  /** Read as the CLI does: from the suite's folder, so absolute files become relative. */
+  const readJUnitFile = (path: string) =>
+    readReport(path, { baseDir: join(checkout, 'test/suites', basename(path).split(/[-.]/)[0]!) });
+
   it('holds one report per producer variant and a VERSIONS.md', () => {
     const files = readdirSync(dir()).sort();
     expect(files.filter((f) => f.endsWith('.xml'))).toEqual(FILES);
@@ -298,15 +321,30 @@ describe.each([
     }
   });
 
-  it('jest-junit addFileAttribute adds the file without changing ids; mocha takes it from the suite', async () => {
+  it('jest-junit addFileAttribute puts the file in the id; mocha takes it from the suite', async () => {
     const plain = await readJUnitFile(join(dir(), 'jest.xml'));
     const withFile = await readJUnitFile(join(dir(), 'jest-file-attribute.xml'));
     const id = 'arith divides exactly::arith divides exactly';
     expect(byId(plain.results, id).file).toBeUndefined();
-    expect(byId(withFile.results, id).file).toBe('tests/arith.test.cjs');
+    expect(byId(withFile.results, `tests/arith.test.cjs > ${id}`).file).toBe('tests/arith.test.cjs');
     const mocha = await readJUnitFile(join(dir(), 'mocha.xml'));
-    expect(byId(mocha.results, 'divides exactly::arith divides exactly').file).toMatch(
-      /test\/suites\/mocha\/tests\/arith\.spec\.mjs$/,
+    const divides = 'tests/arith.spec.mjs > divides exactly::arith divides exactly';
+    expect(byId(mocha.results, divides).file).toBe('tests/arith.spec.mjs');
+    // Without baseDir the absolute path stays in the id: this checkout's, not another agent's.
+    const absolute = await readReport(join(dir(), 'mocha.xml'));
+    expect(absolute.results.map((r) => r.id)).toContain(
+      `${join(checkout, 'test/suites/mocha/tests/arith.spec.mjs')} > divides exactly::arith divides exactly`,
     );
+  });
+
+  it('no report of a real framework has a suite-level failure or a shared id', async () => {
+    for (const file of FILES) {
+      const report = await readJUnitFile(join(dir(), file));
+      expect({ file, init: report.results.filter(isSuiteLevel).map((r) => r.id) }).toEqual({
+        file,
+        init: [],
+      });
+      expect({ file, warnings: report.warnings }).toEqual({ file, warnings: [] });
+    }
   });
 });

@@ -174,13 +174,19 @@ describe('round trip: write → read gives the same statuses, flaky marks and co
       ...(await readJUnitFile(fixture('pytest-xunit1.xml'))).results,
       ...(await readJUnitFile(fixture('jest-junit.xml'))).results,
     ];
+    // Playwright projects and repeated executions survive the trip too (project → hostname,
+    // executions → the dozhim.executions property); a rerun of other tests leaves them as they are.
+    const playwright = (await readJUnitFile(fixture('playwright-projects.xml'))).results;
+    expect(playwright.some((r) => r.project) && playwright.some((r) => r.executions)).toBe(true);
+    first.push(...playwright.filter((r) => r.status === 'passed'));
     // The rerun of everything that failed: Surefire's refunds passes now, the rest still fail.
     const failing = runState([{ number: 1, results: first }]).failing;
     const rerunXml = `<testsuites><testsuite name="rerun">${failing
       .map((id) => {
         const r = first.find((x) => x.id === id)!;
         const outcome = r.name === 'refunds' ? '' : '<failure message="still broken"/>';
-        return `<testcase classname="${r.classname}" name="${r.name.replace(/"/g, '&quot;')}" time="0.5">${outcome}</testcase>`;
+        const file = r.file ? ` file="${r.file}"` : '';
+        return `<testcase classname="${r.classname}" name="${r.name.replace(/"/g, '&quot;')}"${file} time="0.5">${outcome}</testcase>`;
       })
       .join('')}</testsuite></testsuites>`;
     const second = parseJUnit(rerunXml).results.map((r) => ({

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { splitTestId, testId } from '../src/identity.js';
+import { type IdentityParts, splitTestId, testId } from '../src/identity.js';
 import { runState } from '../src/state.js';
 import { attempt, result } from './helpers.js';
 
@@ -12,15 +12,59 @@ describe('testId', () => {
     [{ classname: '', file: 'src/a.spec.ts', name: 'suite > case' }, 'src/a.spec.ts::suite > case'],
     [{ suite: 'pkg/api', name: 'TestA/sub_1' }, 'pkg/api::TestA/sub_1'],
     [{ name: 'lonely' }, 'lonely'],
-    [{ classname: '  a.B ', name: ' x \n  y ' }, 'a.B::x y'],
+    // Exact: no whitespace folding (`a b` and `a  b` are two tests).
+    [{ classname: '  a.B ', name: ' x \n  y ' }, '  a.B :: x \n  y '],
+    // The file joins the scope when the classname does not name it (jest-junit addFileAttribute, mocha).
+    [{ classname: 'group a', file: 'src/a.test.ts', name: 'b c' }, 'src/a.test.ts > group a::b c'],
+    // The suite counts as the file when it is a source path (vitest, Playwright, jest {filepath}).
+    [{ suite: 'src/a.test.ts', classname: 'x', name: 'n' }, 'src/a.test.ts > x::n'],
+    [{ suite: 'a.spec.ts', classname: 'a.spec.ts', name: 'n', project: 'firefox' }, '[firefox] a.spec.ts::n'],
+    [{ classname: 'ns::Class', name: 'n::m' }, 'ns\u2237Class::n::m'],
   ])('%j -> %s', (parts, id) => {
     expect(testId(parts)).toBe(id);
   });
 
-  it('ignores the file when a classname exists (pytest xunit1 and xunit2 give the same id)', () => {
-    const xunit1 = testId({ classname: 'tests.test_a', name: 't', file: 'tests/test_a.py', suite: 'pytest' });
-    const xunit2 = testId({ classname: 'tests.test_a', name: 't', suite: 'pytest' });
-    expect(xunit1).toBe(xunit2);
+  it('leaves the file out when the classname names it (pytest xunit1 and xunit2 give the same id)', () => {
+    for (const classname of ['tests.test_a', 'tests.test_a.TestX']) {
+      const xunit1 = testId({ classname, name: 't', file: 'tests/test_a.py', suite: 'pytest' });
+      const xunit2 = testId({ classname, name: 't', suite: 'pytest' });
+      expect(xunit1).toBe(xunit2);
+      expect(xunit1).toBe(`${classname}::t`);
+    }
+    // A classname that only looks similar does not name the file: both parts stay.
+    expect(testId({ classname: 'tests.test_ab', name: 't', file: 'tests/test_a.py' })).toBe(
+      'tests/test_a.py > tests.test_ab::t',
+    );
+  });
+
+  it('two tests the old rule merged now differ', () => {
+    const pairs: [IdentityParts, IdentityParts][] = [
+      // jest-junit with JEST_JUNIT_ANCESTOR_SEPARATOR=" › ": the classname keeps the boundary.
+      [
+        { classname: 'group a › b c', name: 'group a › b c' },
+        { classname: 'group › a b c', name: 'group › a b c' },
+      ],
+      // mocha: the same title in two spec files.
+      [
+        { classname: 't', name: 'g t', file: 'a.spec.js' },
+        { classname: 't', name: 'g t', file: 'b.spec.js' },
+      ],
+      // jest-junit: the same classname in two files.
+      [
+        { classname: 'c', name: 'n', file: 'a.test.js' },
+        { classname: 'c', name: 'n', file: 'b.test.js' },
+      ],
+      // Playwright: one test in two projects.
+      [
+        { classname: 'a.spec.ts', name: 'n', project: 'chromium' },
+        { classname: 'a.spec.ts', name: 'n', project: 'firefox' },
+      ],
+      [
+        { classname: 'c', name: 'a b' },
+        { classname: 'c', name: 'a  b' },
+      ],
+    ];
+    for (const [a, b] of pairs) expect(testId(a)).not.toBe(testId(b));
   });
 
   it('is the same for the same test from different shards (suite names differ)', () => {
@@ -32,6 +76,8 @@ describe('testId', () => {
   it('splitTestId inverts testId at the first separator', () => {
     expect(splitTestId('a.B::name :: with seps')).toEqual({ scope: 'a.B', name: 'name :: with seps' });
     expect(splitTestId('plain')).toEqual({ scope: '', name: 'plain' });
+    const id = testId({ classname: 'crate::m', file: 'src/lib.rs', name: 'x::y', project: 'p' });
+    expect(splitTestId(id)).toEqual({ scope: '[p] src/lib.rs > crate\u2237m', name: 'x::y' });
   });
 });
 
