@@ -1,7 +1,6 @@
 import { stat } from 'node:fs/promises';
 import { isAbsolute, join, resolve } from 'node:path';
-import { JUnitParseError, readJUnitFile, type TestResult } from '@dozhim/core';
-import type { RepeatRule } from './adapters/types.js';
+import { JUnitParseError, type RepeatRule, readJUnitFile, type TestResult } from '@dozhim/core';
 
 /**
  * Finds and reads the JUnit reports of ONE attempt.
@@ -109,13 +108,16 @@ export async function collectReports(options: CollectOptions): Promise<Collected
   const unreadable: CollectedReports['unreadable'] = [];
   const read: string[] = [];
   const warnings: string[] = [];
-  const readOptions = { ...(options.repeats ? { repeats: options.repeats } : {}) };
   for (const file of files) {
     try {
-      const report = await readJUnitFile(file, { ...readOptions, source: file });
+      // baseDir: absolute file paths (mocha) become cwd-relative, so ids do not depend on the checkout.
+      const report = await readJUnitFile(file, {
+        source: file,
+        baseDir: options.cwd,
+        ...(options.repeats ? { repeats: options.repeats } : {}),
+      });
       results.push(...(options.normalize ? options.normalize(report.results) : report.results));
-      for (const w of (report as { warnings?: readonly string[] }).warnings ?? [])
-        warnings.push(`${file}: ${w}`);
+      for (const w of report.warnings) warnings.push(`${file}: ${w}`);
       read.push(file);
     } catch (e) {
       const reason = e instanceof JUnitParseError ? `${e.code}: ${e.message}` : (e as Error).message;

@@ -29,14 +29,17 @@ const isSerial = (r: { properties?: Readonly<Record<string, string>> }): boolean
   r.properties !== undefined && Object.hasOwn(r.properties, 'serial');
 const fileOf = (t: TestRef): string => t.file ?? t.classname;
 
+/** The project (when the report named one) and the file: what comes before the titles in a grep line. */
+const head = (t: TestRef): string[] => [...(t.project ? [t.project] : []), fileOf(t)];
+
 function grepOne(t: TestRef): string {
   // Between titles Playwright may insert a describe's tags, and a title may itself contain ` › `.
-  return [fileOf(t), ...t.name.split(SEP)].map(literalPattern).join(BETWEEN);
+  return [...head(t), ...t.name.split(SEP)].map(literalPattern).join(BETWEEN);
 }
 
-/** A file and describe path as a title prefix: every test inside it. */
-function grepPrefix(file: string, path: readonly string[]): string {
-  return `${[file, ...path].map(literalPattern).join(BETWEEN)}\\s.*`;
+/** A project, file and describe path as a title prefix: every test inside it. */
+function grepPrefix(t: TestRef, path: readonly string[]): string {
+  return `${[...head(t), ...path].map(literalPattern).join(BETWEEN)}\\s.*`;
 }
 
 function unitOf(ref: TestRef): TestUnit | undefined {
@@ -54,8 +57,8 @@ function unitOf(ref: TestRef): TestUnit | undefined {
 }
 
 function grepPart(t: TestRef): string {
-  if (suiteLevelUnit(t)) return grepPrefix(fileOf(t), []);
-  if (isSerial(t)) return grepPrefix(fileOf(t), describePath(t.name));
+  if (suiteLevelUnit(t)) return grepPrefix(t, []);
+  if (isSerial(t)) return grepPrefix(t, describePath(t.name));
   return grepOne(t);
 }
 
@@ -101,5 +104,5 @@ export const playwright: FrameworkAdapter = {
   threads: (ctx) => ({ args: [`--workers=${ctx.threads}`], env: {} }),
   select: (tests) =>
     tests.length === 0 ? { args: [], env: {} } : { args: [`--grep=${playwrightGrep(tests)}`], env: {} },
-  selectors: (tests) => tests.map((t) => `${fileOf(t)}::${t.name}`),
+  selectors: (tests) => tests.map((t) => `${t.project ? `[${t.project}] ` : ''}${fileOf(t)}::${t.name}`),
 };

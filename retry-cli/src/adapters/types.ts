@@ -1,4 +1,4 @@
-import type { TestResult } from '@dozhim/core';
+import type { RepeatRule, TestResult } from '@dozhim/core';
 
 // CONTRACT between the run loop (retry-cli/src/*) and the framework adapters (retry-cli/src/adapters/*).
 
@@ -21,6 +21,8 @@ export interface TestRef {
   classname: string;
   name: string;
   file?: string;
+  /** Playwright's project (core's `TestResult.project`), part of the id and of the selection. */
+  project?: string;
   /**
    * The result's JUnit properties, when the caller has them (Playwright marks serial-mode tests with a
    * `serial` property). Optional: a unit that needs them falls back to the smaller unit without.
@@ -29,7 +31,7 @@ export interface TestRef {
 }
 
 /** How a framework's report writes a test that appears more than once (core's `ReadOptions.repeats`). */
-export type RepeatRule = 'retries' | 'executions';
+export type { RepeatRule } from '@dozhim/core';
 
 /**
  * The smallest group of tests that must be re-run together because a failure belongs to the group,

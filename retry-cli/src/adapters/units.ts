@@ -1,6 +1,4 @@
-// core's SUITE_LEVEL_NAME (branch core); replaced by the import once that branch is merged.
-const SUITE_LEVEL_NAME = '<init>';
-
+import { isSuiteLevel } from '@dozhim/core';
 import type { TestRef, TestUnit } from './types.js';
 
 /**
@@ -9,7 +7,7 @@ import type { TestRef, TestUnit } from './types.js';
  */
 
 /** Core's suite-level result (`<init>`): a failure of a file, class or suite as a whole. */
-export const isSuiteLevelRef = (ref: TestRef): boolean => ref.name === SUITE_LEVEL_NAME;
+export const isSuiteLevelRef = (ref: TestRef): boolean => isSuiteLevel(ref);
 
 /**
  * The unit of a suite-level `<init>` result: its file when the report named one, else its class or
