@@ -373,6 +373,8 @@ export async function executeAttempt(ctx: AttemptContext, plan: AttemptPlan): Pr
     ...(options.attemptTimeoutMs ? { timeoutMs: options.attemptTimeoutMs } : {}),
   });
   if (problem) return { ...base, results: [], infrastructure: problem };
+  const incomplete = ctx.adapter.incomplete?.(result.exitCode);
+  if (incomplete) return { ...base, results: [], infrastructure: incomplete };
 
   if (
     result.exitCode !== 0 &&

@@ -21,20 +21,30 @@ import { suiteLevelUnit } from './units.js';
  * names a directory, pytest would otherwise run the union of that directory and the node ids.
  */
 export function pytestNodeId(ref: TestRef, resolve: (rel: string) => string | undefined): string {
+  // Not found: the paths as the report wrote them (what pytest would be given without resolution).
+  return findNodeId(ref, resolve) ?? findNodeId(ref, (rel) => rel) ?? ref.name;
+}
+
+/**
+ * The node id, or undefined when its module file is not found from cwd. With `file` (xunit1) the
+ * module is that file; without (xunit2) it is the longest dotted prefix of classname that is an
+ * existing .py file, the rest being classes. Paths are resolved from cwd, which may be above pytest's
+ * rootdir (the report's paths are rootdir-relative).
+ */
+export function findNodeId(ref: TestRef, resolve: (rel: string) => string | undefined): string | undefined {
   const parts = ref.classname.split('.').filter(Boolean);
   const fromFile = ref.file?.endsWith('.py') ? ref.file : undefined;
   if (fromFile) {
     const moduleParts = fromFile.replace(/\.py$/, '').split('/').filter(Boolean);
     const classes = startsWith(parts, moduleParts) ? parts.slice(moduleParts.length) : [];
-    return join3(resolve(fromFile) ?? fromFile, classes, ref.name);
+    const found = resolve(fromFile);
+    return found ? join3(found, classes, ref.name) : undefined;
   }
-  // No file attribute (xunit2): the longest dotted prefix of classname that is an existing .py file.
   for (let k = parts.length; k > 0; k--) {
-    const rel = `${parts.slice(0, k).join('/')}.py`;
-    const found = resolve(rel);
+    const found = resolve(`${parts.slice(0, k).join('/')}.py`);
     if (found) return join3(found, parts.slice(k), ref.name);
   }
-  return join3(`${parts.join('/')}.py`, [], ref.name);
+  return undefined;
 }
 
 /**
@@ -86,20 +96,12 @@ const join3 = (file: string, classes: string[], name: string): string => [file, 
 /** Node ids and unit paths, or undefined when a file could not be found (a wrong path would abort pytest). */
 function resolvedNodeIds(tests: readonly TestRef[], ctx: AdapterContext): string[] | undefined {
   const resolve = fileResolver(ctx.cwd);
-  let complete = true;
-  const checked = (rel: string): string | undefined => {
-    const found = resolve(rel);
-    if (!found) complete = false;
-    return found;
-  };
-  const ids = uniq(
-    tests.map((t) =>
-      collectionErrorModule(t) === undefined && !suiteLevelUnit(t)
-        ? pytestNodeId(t, checked)
-        : unitPath(t, checked),
-    ),
+  const ids = tests.map((t) =>
+    collectionErrorModule(t) === undefined && !suiteLevelUnit(t)
+      ? findNodeId(t, resolve)
+      : unitPath(t, resolve),
   );
-  return complete ? (ids as string[]) : undefined;
+  return ids.every((id): id is string => id !== undefined) ? uniq(ids) : undefined;
 }
 
 /** `pkg.test_mod` for a collection error or a suite-level result's file; nothing for a test. */
@@ -138,9 +140,19 @@ export function pytestPreflight(command: readonly string[], ctx: AdapterContext)
   return `--framework pytest with --threads ${ctx.threads} needs pytest-xdist (the preset passes -n ${ctx.threads}), which ${python} cannot import: install it (Debian: python3-pytest-xdist; pip: pytest-xdist) or use --threads 1`;
 }
 
+/** pytest's exit code 2 ("interrupted"): the session stopped early, later tests did not run. */
+export const PYTEST_INTERRUPTED = 2;
+
 export const pytest: FrameworkAdapter = {
   name: 'pytest',
   preflight: pytestPreflight,
+  incomplete: (exitCode) =>
+    exitCode === PYTEST_INTERRUPTED
+      ? 'pytest was interrupted (exit 2: a collection error without --continue-on-collection-errors, or a KeyboardInterrupt): the tests after that point did not run, so its report says nothing about them'
+      : undefined,
+  // An interrupted session ends its report with an empty `<testcase time="0.000" />`: that is no test
+  // (it would read as a passed test without a name), so it is dropped.
+  normalize: (results) => results.filter((r) => r.name !== '' || r.classname !== ''),
   repeats: 'executions',
   unitOf,
   // xunit1 keeps the `file` attribute (xunit2, pytest's default, drops it). A collection error would

@@ -108,6 +108,12 @@ export interface FrameworkAdapter {
    * the machine (whether a plugin is installed), so it is the one hook allowed to spawn a probe.
    */
   preflight?(command: readonly string[], ctx: AdapterContext): string | undefined;
+  /**
+   * Why the command's exit status says the run stopped before running the tests it was given
+   * (pytest's exit 2: interrupted by a collection error or a KeyboardInterrupt), or undefined. Its
+   * report then says nothing about the tests that did not run: an infrastructure error (exit 7).
+   */
+  incomplete?(exitCode: number | null): string | undefined;
   /** How to make the framework write its JUnit report to ctx.junitPath (args and/or env). */
   report(ctx: AdapterContext): CommandAdditions;
   /** How to pass the thread count (empty when the framework has no such knob). */
