@@ -4,7 +4,16 @@
 // tried with the input that would fool it: a group that keeps failing must stay failing.
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { requireBuilt } from './helpers.js';
-import { counts, GO_TOOLS, type HonestRun, PYTEST_TOOLS, runHonest, statuses } from './honest-helpers.js';
+import {
+  counts,
+  GO_TOOLS,
+  HONEST,
+  HONEST_SUITES,
+  type HonestRun,
+  PYTEST_TOOLS,
+  runHonest,
+  statuses,
+} from './honest-helpers.js';
 
 const runs: HonestRun[] = [];
 beforeAll(requireBuilt);
@@ -117,6 +126,47 @@ describe('pytest under xdist: a module that fails to import', () => {
       /infrastructure error: cannot re-run \S*gw\d+: pytest-xdist worker gw\d+ reported/,
     );
     expect(r.summary.attempts).toHaveLength(1);
+  });
+});
+
+describe('pytest: xunit2 reports, rootdir below the working directory, interrupted sessions', () => {
+  // Run from test/suites/honest/ naming the suite folder: pytest's rootdir (its pytest.ini) is
+  // pytest/, so report paths are rootdir-relative while node ids must be cwd-relative.
+  const fromAbove = (extra: string[]) => ({
+    cwd: HONEST,
+    argv: [
+      ...HONEST_SUITES.pytest.argv,
+      'pytest',
+      '--junitxml={junit}',
+      '-o',
+      'junit_family=xunit2',
+      ...extra,
+    ],
+    tools: PYTEST_TOOLS,
+  });
+
+  it('selects by cwd-relative node ids built from xunit2 classnames (no file attribute)', async () => {
+    const r = track(await runHonest('pytest', fromAbove(['--continue-on-collection-errors'])));
+    expect(r.proc.code, r.out).toBe(0);
+    expect(r.out).toContain(
+      ' pytest/pkg/test_plain.py::TestPlain::test_flaky pytest/pkg/test_imports.py -p dozhim_select',
+    );
+    expect(counts(r.ran)).toEqual({
+      'plain.passes': 1,
+      'plain.broken': 1,
+      'plain.flaky': 2,
+      'imports.reads': 1,
+      'imports.writes': 1,
+    });
+  });
+
+  it('a session a collection error interrupted (exit 2) is an infrastructure error, not a green rerun of the module', async () => {
+    // Without --continue-on-collection-errors (the user placed {junit}, so the preset adds nothing),
+    // pytest stops before running any other module: rerunning the module alone would end "green".
+    const r = track(await runHonest('pytest', fromAbove([])));
+    expect(r.proc.code, r.out).toBe(7);
+    expect(r.summary.line).toContain('pytest was interrupted (exit 2');
+    expect(r.ran).toEqual([]);
   });
 });
 
