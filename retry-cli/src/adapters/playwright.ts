@@ -52,7 +52,10 @@ function unitOf(ref: TestRef): TestUnit | undefined {
     label: `serial group ${[file, ...path].join(SEP)}`,
     groupFailure: false,
     covers: (r) =>
-      fileOf(r) === file && isSerial(r) && (prefix === '' || r.name.startsWith(`${prefix}${SEP}`)),
+      fileOf(r) === file &&
+      r.project === ref.project &&
+      isSerial(r) &&
+      (prefix === '' || r.name.startsWith(`${prefix}${SEP}`)),
   };
 }
 

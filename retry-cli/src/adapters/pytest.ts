@@ -183,7 +183,7 @@ export const pytest: FrameworkAdapter = {
       tests.map((t) =>
         collectionErrorModule(t) === undefined
           ? pytestNodeId(t, resolve)
-          : (unitPath(t, resolve) ?? collectionErrorModule(t) ?? t.name),
+          : (unitPath(t, resolve) ?? t.file ?? collectionErrorModule(t) ?? t.name),
       ),
     );
   },
