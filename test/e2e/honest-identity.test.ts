@@ -53,15 +53,5 @@ describe('mocha', () => {
   });
 });
 
-describe('Playwright', () => {
-  it('the same test in two projects: two tests, only the failing project fails', async () => {
-    const r = track(
-      await runHonest('playwright', { flags: ['--threads', '2', '--max-runs', '2'], env: FAIL }),
-    );
-    expect(r.proc.code, r.out).not.toBe(0);
-    expect(r.summary.failing).toHaveLength(1);
-    expect(r.summary.failing[0]).toContain('differs by project');
-    const both = (await r.merged()).filter((t) => t.name === 'differs by project');
-    expect(both.map((t) => t.status).sort()).toEqual(['failed', 'passed']);
-  });
-});
+// Playwright (the same test in two projects) is checked in honest-groups.test.ts, in the one run of the
+// Playwright suite.
