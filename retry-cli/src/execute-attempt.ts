@@ -372,7 +372,12 @@ export async function executeAttempt(ctx: AttemptContext, plan: AttemptPlan): Pr
     lookedAt: globs ? `matching ${globs.join(', ')} (new or changed during this attempt)` : `at ${junitPath}`,
     ...(options.attemptTimeoutMs ? { timeoutMs: options.attemptTimeoutMs } : {}),
   });
-  if (problem) return { ...base, results: [], infrastructure: problem };
+  if (problem) {
+    // On a rerun, say what was asked for: a selection the framework rejected (jest's "No tests found"
+    // writes no report) is the likeliest cause.
+    const asked = selection ? `; the rerun selection was ${describeSelection(selection)}` : '';
+    return { ...base, results: [], infrastructure: `${problem}${asked}` };
+  }
   const incomplete = ctx.adapter.incomplete?.(result.exitCode);
   if (incomplete) return { ...base, results: [], infrastructure: incomplete };
 

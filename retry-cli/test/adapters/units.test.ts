@@ -2,8 +2,11 @@
 // (rerunResults), tried with the inputs that would make a failing group look green.
 import type { TestResult } from '@dozhim/core';
 import { describe, expect, it } from 'vitest';
+import { generic } from '../../src/adapters/generic.js';
 import { go } from '../../src/adapters/go.js';
+import { gradle } from '../../src/adapters/gradle.js';
 import { jest } from '../../src/adapters/jest.js';
+import { maven } from '../../src/adapters/maven.js';
 import { mocha, mochaGrep, mochaHookPath } from '../../src/adapters/mocha.js';
 import {
   DID_NOT_RUN_MESSAGE,
@@ -13,6 +16,7 @@ import {
 } from '../../src/adapters/playwright.js';
 import { pytest } from '../../src/adapters/pytest.js';
 import type { TestRef } from '../../src/adapters/types.js';
+import { vitest } from '../../src/adapters/vitest.js';
 import {
   NO_RESULT_MESSAGE,
   rerunResults,
@@ -277,5 +281,44 @@ describe('rerunResults without units', () => {
     const { results, counted } = rerunResults([result(ref('c', 'other'), 'failed')], [a]);
     expect(counted).toBe(0);
     expect(results).toMatchObject([{ id: a.id, status: 'failed', message: NO_RESULT_MESSAGE }]);
+  });
+});
+
+describe("core's suite-level <init> results", () => {
+  const ctx = { cwd: '.', junitPath: '', threads: 1 };
+  const init = (classname: string, file?: string): TestRef => ({
+    ...ref(classname, '<init>', file),
+    suite: classname,
+  });
+
+  it('are their file (or suite) in every adapter: covered results are exactly that file or suite', () => {
+    const withFile = init('tests/a.test.mjs', 'tests/a.test.mjs');
+    const u = vitest.unitOf(withFile)!;
+    expect(u.groupFailure).toBe(true);
+    expect(u.covers(ref('tests/a.test.mjs', 'x', 'tests/a.test.mjs'))).toBe(true);
+    expect(u.covers(ref('tests/b.test.mjs', 'x', 'tests/b.test.mjs'))).toBe(false);
+    const noFile = generic.unitOf(init('com.acme.CartTest'))!;
+    expect(noFile.covers({ ...ref('com.acme.CartTest', 'adds'), suite: 'com.acme.CartTest' })).toBe(true);
+    expect(noFile.covers({ ...ref('com.acme.Cart', 'adds'), suite: 'com.acme.Cart' })).toBe(false);
+    for (const a of [jest, vitest, playwright, mocha, pytest, maven, gradle, generic]) {
+      expect(a.unitOf(init('S', 'f.test.js')), a.name).toBeDefined();
+      expect(a.unitOf(ref('S', 'init', 'f.test.js')), a.name).toBeUndefined();
+    }
+  });
+
+  it('select the whole file or class: no name filter, the class without a method, the package without -run', () => {
+    const file = init('tests/a.test.mjs', 'tests/a.test.mjs');
+    expect(vitest.select([file, ref('tests/b.test.mjs', 'x')], ctx).args).toEqual([
+      'tests/a.test.mjs',
+      'tests/b.test.mjs',
+    ]);
+    expect(maven.selectors([init('com.acme.CartTest')], ctx)).toEqual(['com.acme.CartTest']);
+    expect(gradle.selectors([init('com.acme.CartTest')], ctx)).toEqual(['com.acme.CartTest']);
+    const pkg = go.select([init('example.com/m/alpha'), ref('example.com/m/beta', 'TestB')], ctx);
+    expect(pkg.args).toEqual([]);
+    expect(pkg.prepend).toEqual(['--packages', 'example.com/m/alpha example.com/m/beta']);
+    const pw = new RegExp(playwrightGrep([init('a.spec.mjs')]).slice(1, -1));
+    expect(pw.test(' a.spec.mjs any describe any test')).toBe(true);
+    expect(pw.test(' b.spec.mjs any describe any test')).toBe(false);
   });
 });
