@@ -65,6 +65,7 @@ export function noResult(ref: TestRef): TestResult {
     classname: ref.classname,
     name: ref.name,
     ...(ref.file ? { file: ref.file } : {}),
+    ...(ref.project ? { project: ref.project } : {}),
     status: 'failed',
     durationMs: 0,
     message: NO_RESULT_MESSAGE,
@@ -82,14 +83,12 @@ const failing = (r: TestResult): boolean => r.status === 'failed' || r.status ==
 
 /** Result of a group failure whose unit ran on the rerun and reported no group failure: it passed. */
 function unitPassed(ref: TestRef, unit: TestUnit, covered: number): TestResult {
+  const { message: _m, type: _t, details: _d, ...rest } = noResult(ref);
   return {
-    ...noResult(ref),
+    ...rest,
     status: 'passed',
-    message: undefined,
-    type: undefined,
-    details: undefined,
     properties: { 'dozhim.unit': unit.label, 'dozhim.unitResults': String(covered) },
-  } as TestResult;
+  };
 }
 
 /**

@@ -26,8 +26,3 @@ export function suiteLevelUnit(ref: TestRef): TestUnit | undefined {
     covers: (r) => (r.classname || r.suite) === scope || r.suite === scope,
   };
 }
-
-/** The unit of whole-file failures (jest's "Test suite failed to run", a pytest module that did not import). */
-export function fileUnit(file: string, what: string, owns: (r: TestRef) => boolean): TestUnit {
-  return { label: `${what} ${file}`, groupFailure: true, covers: owns };
-}

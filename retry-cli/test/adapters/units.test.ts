@@ -74,6 +74,11 @@ describe('mocha hooks', () => {
       ['tests/hook.spec.mjs::hooked reads the second row', 'passed'],
       ['hook', 'passed'],
     ]);
+    expect(results[2]?.properties).toEqual({
+      'dozhim.unit': 'describe "hooked" in tests/hook.spec.mjs',
+      'dozhim.unitResults': '2',
+    });
+    expect(results[2]?.message).toBeUndefined();
   });
 
   it('the same hook failing again stays failed; another hook of the describe failing keeps it failed too', () => {
