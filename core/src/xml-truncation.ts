@@ -17,60 +17,73 @@ export interface Truncation {
  * comment, CDATA section or attribute value), where it ends and what was open; else undefined (the
  * document is broken some other way, e.g. mismatched tags: the validator's message stands).
  */
+// Sticky; the name is matched atomically (lookahead + backreference) and each attribute alternative
+// starts with a different character, so a failed match backtracks linearly, never quadratically
+// (256 KB of "<" or of one letter).
+const START_TAG = /<(?=([^\s/>]*))\1(?:[^>"']|"[^"]*"|'[^']*')*>/y;
+const END_TAG = /<\/([^\s>]*)[^>]*>/y;
+const NAME = /<\/?([^\s/>]*)/y;
+/** Garbage (`<<<`, `< 3`) is not a cut-off report: the validator's message is better there. */
+const XML_NAME = /^[A-Za-z_:][\w.:-]{0,199}$/;
+/** Enclosing elements named in the message, innermost first. */
+const MAX_CHAIN = 6;
+
 export function findTruncation(xml: string): Truncation | undefined {
   const open: { name: string; at: number }[] = [];
   let inside: string | undefined;
   let rootClosed = false;
-  let i = xml.indexOf('<');
-  while (i !== -1 && inside === undefined) {
-    const end = (token: string, from: number) => {
-      const j = xml.indexOf(token, from);
-      return j === -1 ? -1 : j + token.length;
-    };
+  const nameAt = (i: number) => {
+    NAME.lastIndex = i;
+    return NAME.exec(xml)?.[1] ?? '';
+  };
+  for (let i = xml.indexOf('<'); i !== -1; ) {
     let next: number;
-    if (xml.startsWith('<!--', i)) {
-      next = end('-->', i + 4);
-      if (next === -1) inside = 'a comment';
-    } else if (xml.startsWith('<![CDATA[', i)) {
-      next = end(']]>', i + 9);
-      if (next === -1) inside = 'a CDATA section';
-    } else if (xml.startsWith('<?', i)) {
-      next = end('?>', i + 2);
-      if (next === -1) inside = 'a processing instruction';
-    } else if (xml.startsWith('</', i)) {
-      const name = /^<\/([^\s>]*)/.exec(xml.slice(i, i + 300))?.[1] ?? '';
-      next = end('>', i);
-      if (next === -1) inside = `the end tag </${name}`;
-      else if (open.pop()?.name !== name)
-        return undefined; // mismatched: not a truncation
-      else if (open.length === 0) rootClosed = true;
+    const skipTo = (token: string, from: number, what: string) => {
+      const j = xml.indexOf(token, from);
+      if (j === -1) inside = what;
+      return j + token.length;
+    };
+    if (xml.startsWith('<!--', i)) next = skipTo('-->', i + 4, 'a comment');
+    else if (xml.startsWith('<![CDATA[', i)) next = skipTo(']]>', i + 9, 'a CDATA section');
+    else if (xml.startsWith('<?', i)) next = skipTo('?>', i + 2, 'a processing instruction');
+    else if (xml.startsWith('</', i)) {
+      END_TAG.lastIndex = i;
+      const m = END_TAG.exec(xml);
+      if (!m) {
+        const name = nameAt(i);
+        if (name !== '' && !XML_NAME.test(name)) return undefined;
+        inside = `the end tag </${name}`;
+        break;
+      }
+      if (open.pop()?.name !== m[1]) return undefined; // mismatched: not a truncation
+      if (open.length === 0) rootClosed = true;
+      next = END_TAG.lastIndex;
     } else {
-      const name = /^<([^\s/>]*)/.exec(xml.slice(i, i + 300))?.[1] ?? '';
-      // The tag ends at the first `>` outside a quoted attribute value.
-      let j = i + 1 + name.length;
-      let quote: string | undefined;
-      for (; j < xml.length; j++) {
-        const ch = xml[j];
-        if (quote) {
-          if (ch === quote) quote = undefined;
-        } else if (ch === '"' || ch === "'") quote = ch;
-        else if (ch === '>') break;
+      START_TAG.lastIndex = i;
+      const m = START_TAG.exec(xml);
+      if (!m) {
+        // Ends inside this start tag: in a quoted value when an odd quote is left open.
+        const name = nameAt(i);
+        if (!XML_NAME.test(name)) return undefined;
+        const rest = xml.slice(i + 1 + name.length).replace(/"[^"]*"|'[^']*'/g, '');
+        inside = /["']/.test(rest)
+          ? `an attribute value of the <${name}> start tag`
+          : `the <${name}> start tag`;
+        break;
       }
-      if (j >= xml.length) {
-        inside = quote ? `an attribute value of the <${name}> start tag` : `the <${name}> start tag`;
-        next = -1;
-      } else {
-        next = j + 1;
-        if (xml[j - 1] !== '/') open.push({ name, at: i });
-        else if (open.length === 0) rootClosed = true;
-      }
+      next = START_TAG.lastIndex;
+      if (!XML_NAME.test(m[1]!)) return undefined;
+      if (xml[next - 2] !== '/') open.push({ name: m[1]!, at: i });
+      else if (open.length === 0) rootClosed = true;
     }
-    if (inside === undefined) i = xml.indexOf('<', next);
+    if (inside !== undefined) break;
+    i = xml.indexOf('<', next);
   }
   if (inside === undefined && (open.length === 0 || rootClosed)) return undefined;
   const { line, column } = positionOf(xml, xml.length);
   const innermost = open.at(-1);
   const chain = [...open].reverse().map((o) => `<${o.name}>`);
+  if (chain.length > MAX_CHAIN) chain.splice(MAX_CHAIN - 1, chain.length - MAX_CHAIN, '…');
   let message: string;
   if (inside !== undefined) {
     message = `the file ends inside ${inside}${chain.length > 0 ? `, in ${chain.join(' in ')}` : ''}`;

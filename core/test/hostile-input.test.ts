@@ -247,10 +247,12 @@ describe('pathological but well-formed input stays linear', () => {
       '20 000 attributes',
       `<testsuite><testcase name="t" ${Array.from({ length: 20_000 }, (_, i) => `a${i}="x"`).join(' ')}/></testsuite>`,
     ],
-  ])('%s parses within 1 s', (_label, xml) => {
+  ])('%s parses within 3 s', (_label, xml) => {
+    // About 0.2-0.4 s on the project machine; the bound is 10x that (the machine is shared: 20 000
+    // attributes took 1.7 s at load average 17). Quadratic behaviour would take minutes.
     const started = performance.now();
     expect(parseJUnit(xml).results).toHaveLength(1);
-    expect(performance.now() - started).toBeLessThan(1000);
+    expect(performance.now() - started).toBeLessThan(3000);
   });
 });
 

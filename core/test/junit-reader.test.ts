@@ -626,6 +626,26 @@ describe('fixtures written from producers documented formats', () => {
     expect(pays.retries[0]!.stdout).toContain('[[ATTACHMENT|test-results/checkout-pays/trace.zip]]');
   });
 
+  it('jest-junit: describe("group a") › "b c" vs describe("group") › "a b c" need the title templates', async () => {
+    // Default templates (and ANCESTOR_SEPARATOR alone): the file says "the same test twice". Read as
+    // executions it is one failing test with a warning, never a flaky one.
+    const collided = await read('jest-junit-title-collision.xml');
+    const id = 'col.test.js > group a b c::group a b c';
+    expect(collided.results.map((r) => [r.id, r.status, r.executions])).toEqual([[id, 'failed', 2]]);
+    expect(collided.warnings).toEqual([expect.stringContaining(JSON.stringify(id))]);
+    expect(runState(asAttempt(collided.results))).toMatchObject({ failing: [id], flaky: [] });
+    // What would fool it: the same file read as retries reports the failure as flaky.
+    const fooled = await readJUnitFile(fixture('jest-junit-title-collision.xml'), { repeats: 'retries' });
+    expect(runState(asAttempt(fooled.results)).flaky).toEqual([id]);
+    // With JEST_JUNIT_CLASSNAME/TITLE="{classname} › {title}" the boundary survives: two tests.
+    const separated = await read('jest-junit-title-separated.xml');
+    expect(separated.results.map((r) => [r.id, r.status])).toEqual([
+      ['col.test.js > group a › b c::group a › b c', 'failed'],
+      ['col.test.js > group › a b c::group › a b c', 'passed'],
+    ]);
+    expect(separated.warnings).toEqual([]);
+  });
+
   it('Playwright projects and --repeat-each: one id per project, repetitions are executions', async () => {
     const report = await read('playwright-projects.xml');
     expect(report.results.map((r) => [r.id, r.status, r.executions])).toEqual([

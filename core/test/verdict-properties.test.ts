@@ -83,7 +83,7 @@ describe('verdict properties (repeats: executions)', () => {
         }
         expect(report.counts.total).toBe(ids.size);
       }),
-      { numRuns: 300 },
+      { numRuns: 200 },
     );
   });
 
@@ -126,7 +126,7 @@ describe('verdict properties (repeats: executions)', () => {
         const back = runState([{ number: 1, results: merged }]);
         expect({ failing: back.failing, flaky: back.flaky }).toEqual(want);
       }),
-      { numRuns: 300 },
+      { numRuns: 200 },
     );
   });
 

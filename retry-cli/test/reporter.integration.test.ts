@@ -123,10 +123,11 @@ describe('dozhim with the reporter', () => {
   it('uploads in-run retry evidence: a test that passed on its framework retry is flaky in the reporter too', async () => {
     const { url } = await startReporter();
     const dir = await mkdtemp(join(tmpdir(), 'dozhim-cli-'));
-    // The framework retried inside the run (Playwright/jest retries): the same testcase twice.
+    // The framework retried inside the run and marked it (Surefire/Playwright <flakyFailure>). The same
+    // testcase written twice is two executions by default (core ReadOptions.repeats), not a retry.
     const xml =
-      '<testsuites><testsuite name="s"><testcase classname="ui.Cart" name="adds an item"><failure message="timeout"/></testcase>' +
-      '<testcase classname="ui.Cart" name="adds an item"/><testcase classname="ui.Cart" name="removes it"/></testsuite></testsuites>';
+      '<testsuites><testsuite name="s"><testcase classname="ui.Cart" name="adds an item"><flakyFailure message="timeout"/></testcase>' +
+      '<testcase classname="ui.Cart" name="removes it"/></testsuite></testsuites>';
     const script = `require('node:fs').writeFileSync(process.env.DOZHIM_JUNIT, ${JSON.stringify(xml)})`;
     const r = await runCli(
       ['run', ...common(dir), '--run-id', 'in-run-retry', '--reporter', url, '--', 'node', '-e', script],
