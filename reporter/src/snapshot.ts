@@ -105,8 +105,10 @@ export interface TestRow {
   file: string | null;
   status: TestStatus;
   durationMs: number;
+  line: number | null;
   message: string | null;
   type: string | null;
+  retries: TestResult['retries'];
   attempt: number;
   shard: string;
 }
@@ -126,8 +128,10 @@ export const toRow = (r: StoredResult): TestRow => ({
   file: r.file ?? null,
   status: r.status,
   durationMs: r.durationMs,
+  line: r.line ?? null,
   message: r.message ?? null,
   type: r.type ?? null,
+  retries: r.retries,
   attempt: r.attempt,
   shard: r.shard,
 });

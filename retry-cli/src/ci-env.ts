@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { UsageError } from './exit-codes.js';
 
 /** What dozhim reads from CI environments (GitLab, Jenkins) to name and describe a run. */
 
@@ -21,7 +22,15 @@ export function resolveRunId(flag: string | undefined, env: Env, now: Date = new
   const f = nonEmpty(flag);
   if (f) return { runId: f, source: 'flag' };
   const d = nonEmpty(env.DOZHIM_RUN_ID);
-  if (d) return { runId: d, source: 'DOZHIM_RUN_ID' };
+  if (d) {
+    // Set on purpose, like --run-id: a bad value is an error, never silently rewritten.
+    if (!RUN_ID_RE.test(d)) {
+      throw new UsageError(
+        `DOZHIM_RUN_ID ${JSON.stringify(d.slice(0, 80))}: run ids are 1-200 characters of A-Z a-z 0-9 . _ : @ / -`,
+      );
+    }
+    return { runId: d, source: 'DOZHIM_RUN_ID' };
+  }
   const gitlab = nonEmpty(env.CI_PIPELINE_ID);
   if (gitlab) return { runId: sanitizeRunId(gitlab), source: 'CI_PIPELINE_ID' };
   const jenkins = nonEmpty(env.BUILD_TAG);

@@ -12,10 +12,19 @@ import type { CommandAdditions } from './adapters/types.js';
  *   every substituted value is single-quoted, so names with quotes, `$`, `;` or spaces stay literal.
  */
 
-export const PLACEHOLDER_NAMES = ['threads', 'tests', 'testList', 'attempt', 'runId', 'junit'] as const;
+export const PLACEHOLDER_NAMES = [
+  'threads',
+  'tests',
+  'testList',
+  'attempt',
+  'runId',
+  'junit',
+  'shardIndex',
+  'shardTotal',
+] as const;
 export type PlaceholderName = (typeof PLACEHOLDER_NAMES)[number];
 
-const PLACEHOLDER_RE = /\{(threads|tests|testList|attempt|runId|junit)\}/g;
+const PLACEHOLDER_RE = new RegExp(`\\{(${PLACEHOLDER_NAMES.join('|')})\\}`, 'g');
 
 export interface PlaceholderValues {
   threads: number;
@@ -26,6 +35,9 @@ export interface PlaceholderValues {
   attempt: number;
   runId: string;
   junit: string;
+  /** This job's share of a sharded attempt 1 (`--shard K/N`); 1 of 1 otherwise. */
+  shardIndex: number;
+  shardTotal: number;
 }
 
 export interface CommandSpec {
@@ -71,6 +83,10 @@ function scalar(name: Exclude<PlaceholderName, 'tests'>, v: PlaceholderValues): 
       return v.runId;
     case 'junit':
       return v.junit;
+    case 'shardIndex':
+      return String(v.shardIndex);
+    case 'shardTotal':
+      return String(v.shardTotal);
   }
 }
 
@@ -120,6 +136,8 @@ export function placeholderEnv(values: PlaceholderValues, testsFile?: string): R
     DOZHIM_ATTEMPT: String(values.attempt),
     DOZHIM_RUN_ID: values.runId,
     DOZHIM_JUNIT: values.junit,
+    DOZHIM_SHARD_INDEX: String(values.shardIndex),
+    DOZHIM_SHARD_TOTAL: String(values.shardTotal),
   };
   if (tooLong) env.DOZHIM_TESTS_TRUNCATED = '1';
   if (testsFile) env.DOZHIM_TESTS_FILE = testsFile;

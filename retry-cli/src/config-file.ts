@@ -37,6 +37,7 @@ export const ConfigFileSchema = z.strictObject({
   summaryJson: z.string().min(1).optional(),
   stateDir: z.string().min(1).optional(),
   attemptTimeout: z.number().positive().optional(),
+  junitRepeats: z.enum(['retries', 'executions']).optional(),
 });
 
 export type ConfigFile = z.infer<typeof ConfigFileSchema>;

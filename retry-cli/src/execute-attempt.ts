@@ -16,6 +16,7 @@ import {
 import type { ResolvedOptions } from './options.js';
 import { attemptHeader, attemptTitle, type Printer, sectionEnd, sectionStart } from './output.js';
 import type { ProcessResult } from './process-runner.js';
+import { shardPlaceholders } from './shards.js';
 
 /**
  * One attempt: build the command, run it, read this attempt's reports, and apply the guards
@@ -229,6 +230,7 @@ async function prepare(ctx: AttemptContext, plan: AttemptPlan): Promise<Prepared
     attempt: plan.attempt,
     runId: ctx.runId,
     junit: junitPath,
+    ...shardPlaceholders(options.shard),
   };
   const spec = buildCommand(
     options.command,

@@ -19,6 +19,8 @@ export interface AttemptMeta extends AttemptPatch {
 
 export interface StoredAttempt extends Attempt {
   meta: AttemptMeta;
+  /** Names of the shards that reported (a sharded attempt 1 is complete when all meta.shardTotal did). */
+  shards?: string[];
 }
 
 const ATTEMPT_DIR_RE = /^attempt-(\d+)$/;
@@ -94,6 +96,8 @@ export class LocalState {
         ...(meta.threads !== undefined ? { threads: meta.threads } : {}),
         ...(meta.selected ? { selected: meta.selected } : {}),
         results,
+        // File-safe forms of the names (`1/3` is stored as `1_3`): compare with safeSegment().
+        shards: files.map((f) => RESULTS_RE.exec(f)![1]!),
         meta,
       });
     }

@@ -49,7 +49,12 @@ export interface OptionLayer {
   runId?: string;
   token?: string;
   reporterTimeout?: number;
+  junitRepeats?: JUnitRepeats;
 }
+
+/** How a report's repeated testcases are read: as retries of one test, or as distinct executions. */
+export type JUnitRepeats = 'retries' | 'executions';
+export const JUNIT_REPEATS: readonly JUnitRepeats[] = ['retries', 'executions'];
 
 export interface ResolvedOptions {
   cwd: string;
@@ -72,7 +77,7 @@ export interface ResolvedOptions {
   summaryJson?: string;
   stateDir: string;
   attemptTimeoutMs?: number;
-  /** `--junit-repeats`: how a test reported twice in one report is read; default: the adapter's. */
+  /** Overrides the adapter's reading of repeated testcases (`--junit-repeats`). */
   junitRepeats?: 'retries' | 'executions';
 }
 
@@ -270,24 +275,6 @@ export function resolveOptions(input: {
     ...(o.summaryJson ? { summaryJson: abs(o.summaryJson) } : {}),
     stateDir: abs(o.stateDir),
     ...(o.attemptTimeout ? { attemptTimeoutMs: o.attemptTimeout * 1000 } : {}),
+    ...(o.junitRepeats ? { junitRepeats: o.junitRepeats } : {}),
   };
-}
-
-/** Quarantine file: one test id a line; `#` after whitespace (or at the start) starts a comment. */
-export function parseQuarantine(text: string): Set<string> {
-  const ids = new Set<string>();
-  for (const raw of text.split(/\r?\n/)) {
-    const line = raw.replace(/(^|\s)#.*$/, '').trim();
-    if (line) ids.add(line);
-  }
-  return ids;
-}
-
-export async function loadQuarantine(file: string | undefined): Promise<Set<string>> {
-  if (!file) return new Set();
-  try {
-    return parseQuarantine(await readFile(file, 'utf8'));
-  } catch (e) {
-    throw new UsageError(`cannot read quarantine file ${file}: ${(e as Error).message}`);
-  }
 }

@@ -14,8 +14,16 @@ export interface Style {
   cyan(s: string): string;
 }
 
-/** https://no-color.org: NO_COLOR set to a non-empty value disables colour, whatever the terminal. */
-export const useColor = (isTTY: boolean | undefined, env: Env): boolean => Boolean(isTTY) && !env.NO_COLOR;
+/**
+ * FORCE_COLOR (set, and not `0`/`false`) turns colour on without a terminal (CI logs render ANSI), and
+ * wins over NO_COLOR, as in Node itself; otherwise https://no-color.org: NO_COLOR set to a non-empty
+ * value disables colour, whatever the terminal.
+ */
+export const useColor = (isTTY: boolean | undefined, env: Env): boolean => {
+  const force = env.FORCE_COLOR;
+  if (force !== undefined && force !== '0' && force !== 'false') return true;
+  return Boolean(isTTY) && !env.NO_COLOR;
+};
 
 const sgr =
   (open: number, close: number) =>
@@ -82,7 +90,7 @@ export function decisionLine(line: string, style: Style): string {
     ? style.red
     : line.startsWith('RETRY')
       ? style.yellow
-      : line.startsWith('FINISHED - max') || line.includes('failing')
+      : line.startsWith('FINISHED - max') || line.includes('failing') || line.includes('failed')
         ? style.red
         : style.green;
   return `${style.bold(color(`dozhim: ${line}`))}\n`;

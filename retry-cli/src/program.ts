@@ -11,6 +11,7 @@ import type { Deps } from './deps.js';
 import { EXIT_CODE_TABLE, ExitCode, exitCodeForError } from './exit-codes.js';
 import {
   collectRegex,
+  JUNIT_REPEATS,
   loadConfigFile,
   type OptionLayer,
   parseCount,
@@ -86,12 +87,21 @@ function executionOptions(cmd: Command): Command {
     )
     .option('--before-rerun <command>', 'shell command run before every rerun')
     .option('--attempt-timeout <seconds>', 'kill the test command tree after this long', parseSeconds)
-    .option('--shard <name>', 'shard name for uploaded results (default "default")')
+    .option(
+      '--shard <K/N>',
+      'attempt: run share K of N of attempt 1 (a shard job of a sharded pipeline); run: a shard name',
+    )
+    .addOption(
+      new Option(
+        '--junit-repeats <how>',
+        "a testcase repeated in one report: retries of one test, or distinct executions (default: the framework's)",
+      ).choices(JUNIT_REPEATS),
+    )
     .option('--report <file>', 'merged JUnit report (default dozhim-report.xml)')
     .option('--summary-json <file>', 'machine-readable summary');
 }
 
-const NOT_CONFIG = new Set(['config', 'json', 'attempt', 'format', 'output']);
+const NOT_CONFIG = new Set(['config', 'json', 'attempt', 'format', 'output', 'rerun']);
 
 /** Only the flags the user gave: defaults come from the config file and DEFAULTS, in that order. */
 function explicitFlags(cmd: Command): OptionLayer {
@@ -148,6 +158,10 @@ export function createProgram(deps: Deps, setExitCode: (code: number) => void): 
     .summary('run one attempt of a run (pipelines with one job per attempt)')
     .argument('[command...]', 'the test command, after --')
     .option('--attempt <n>', 'attempt number (default: the one after the last recorded)', parseCount)
+    .option(
+      '--rerun',
+      'the retry job of a sharded pipeline: only rerun; refuse when attempt 1 is missing or incomplete',
+    )
     .option('--json', 'print the attempt and its decision as JSON on stdout (everything else on stderr)')
     .passThroughOptions();
   executionOptions(policyOptions(storeOptions(attempt))).action(
@@ -157,6 +171,7 @@ export function createProgram(deps: Deps, setExitCode: (code: number) => void): 
         {
           ...options,
           json: Boolean(o.json),
+          rerun: Boolean(o.rerun),
           ...(o.attempt !== undefined ? { attempt: o.attempt as number } : {}),
         },
         deps,
@@ -183,7 +198,7 @@ export function createProgram(deps: Deps, setExitCode: (code: number) => void): 
     .summary('store JUnit files as (a shard of) an attempt')
     .argument('<files...>', 'JUnit XML files')
     .requiredOption('--attempt <n>', 'attempt number', parseCount)
-    .option('--shard <name>', 'shard name (default "default")');
+    .option('--shard <name>', 'shard name, K/N for share K of N (records the shard total)');
   storeOptions(upload).action(async (files: string[], o, cmd: Command) => {
     const options = await resolveFor(cmd, deps);
     setExitCode((await uploadCommand({ ...options, attempt: o.attempt as number, files }, deps)).exitCode);

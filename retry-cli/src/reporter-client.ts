@@ -1,4 +1,4 @@
-import type { Decision, TestResult, TestStatus } from '@dozhim/core';
+import type { Decision, RetryEvidence, TestResult, TestStatus } from '@dozhim/core';
 import type { AxiosError, AxiosInstance, AxiosRequestConfig, CreateAxiosDefaults } from 'axios';
 import type { CiMetadata } from './ci-env.js';
 
@@ -36,6 +36,8 @@ export interface AttemptPatch {
   finishedAt?: string;
   exitCode?: number;
   decision?: Pick<Decision, 'action' | 'reason' | 'line'>;
+  /** Sharded attempt 1: how many shards it is split into. */
+  shardTotal?: number;
 }
 
 export interface RemoteAttempt {
@@ -46,10 +48,12 @@ export interface RemoteAttempt {
   finishedAt: string | null;
   exitCode: number | null;
   decision: { action: string; reason: string; line: string } | null;
+  shardTotal?: number | null;
+  shards?: { name: string }[];
 }
 
 export interface RemoteRun {
-  run: Record<string, unknown>;
+  run: Record<string, unknown> & { try?: number };
   attempts: RemoteAttempt[];
   current: { failing: string[]; flaky: string[] };
 }
@@ -62,8 +66,10 @@ export interface RemoteTest {
   file: string | null;
   status: TestStatus;
   durationMs: number | null;
+  line?: number | null;
   message: string | null;
   type: string | null;
+  retries?: RetryEvidence[];
   attempt: number;
   shard: string;
 }
@@ -157,15 +163,36 @@ export class ReporterClient {
     }
   }
 
-  async putRun(runId: string, meta: CiMetadata): Promise<void> {
-    await this.request({ method: 'PUT', url: ReporterClient.runPath(runId), data: meta });
+  /** Creates the run or updates its metadata; returns the run's current try. */
+  async putRun(runId: string, meta: CiMetadata): Promise<number> {
+    const res = await this.request<{ try?: number }>({
+      method: 'PUT',
+      url: ReporterClient.runPath(runId),
+      data: meta,
+    });
+    return res.data.try ?? 1;
   }
 
+  /** Starts a new try of the run id (the old attempts become history); returns it and how many it superseded. */
+  async newTry(runId: string): Promise<{ try: number; superseded: number }> {
+    const res = await this.request<{ run: { try: number }; superseded: number }>({
+      method: 'POST',
+      url: `${ReporterClient.runPath(runId)}/tries`,
+    });
+    return { try: res.data.run.try, superseded: res.data.superseded };
+  }
+
+  /**
+   * Stores one shard's results, in batches: the first replaces the shard (a re-run shard job leaves
+   * nothing of its earlier upload), the others add to it. `tryNumber` makes the reporter refuse the
+   * write once a newer try of the run id superseded this one.
+   */
   async uploadResults(
     runId: string,
     attempt: number,
     shard: string,
     results: readonly TestResult[],
+    tryNumber?: number,
   ): Promise<void> {
     for (let i = 0; i === 0 || i < results.length; i += UPLOAD_BATCH) {
       const batch = results.slice(i, i + UPLOAD_BATCH).map((r) => ({
@@ -190,16 +217,17 @@ export class ReporterClient {
       await this.request({
         method: 'POST',
         url: `${ReporterClient.runPath(runId)}/attempts/${attempt}/results`,
-        params: { shard },
+        params: { shard, replace: i === 0, ...(tryNumber ? { try: tryNumber } : {}) },
         data: { results: batch },
       });
     }
   }
 
-  async patchAttempt(runId: string, attempt: number, patch: AttemptPatch): Promise<void> {
+  async patchAttempt(runId: string, attempt: number, patch: AttemptPatch, tryNumber?: number): Promise<void> {
     await this.request({
       method: 'PATCH',
       url: `${ReporterClient.runPath(runId)}/attempts/${attempt}`,
+      ...(tryNumber ? { params: { try: tryNumber } } : {}),
       data: patch,
     });
   }

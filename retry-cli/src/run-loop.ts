@@ -5,7 +5,9 @@ import { ExitCode, exitCodeForDecision, signalExitCode } from './exit-codes.js';
 import { runShell, waitHealthy } from './health-check.js';
 import type { StoredAttempt } from './local-state.js';
 import { decisionLine, formatDuration } from './output.js';
+import type { Quarantine } from './quarantine.js';
 import type { RunStore } from './run-store.js';
+import type { ShardPosition } from './shards.js';
 import type { StopReason } from './summary.js';
 
 /**
@@ -15,7 +17,7 @@ import type { StopReason } from './summary.js';
 
 export interface LoopContext extends AttemptContext {
   store: RunStore;
-  policy: PolicyOptions;
+  policy: PolicyOptions & { quarantine: Quarantine };
 }
 
 export interface LoopResult {
@@ -69,7 +71,17 @@ function stored(run: AttemptRun): StoredAttempt {
  */
 export async function runLoop(
   ctx: LoopContext,
-  start: { prior: readonly StoredAttempt[]; plan: AttemptPlan; maxAttempts: number; failOnFlaky: boolean },
+  start: {
+    prior: readonly StoredAttempt[];
+    plan: AttemptPlan;
+    maxAttempts: number;
+    failOnFlaky: boolean;
+    /**
+     * A shard job of attempt 1: it runs its share and stores it, and decides nothing (the policy
+     * needs the whole attempt; the rerun job decides). Exit 0 when its share passed, else 1.
+     */
+    shard?: ShardPosition;
+  },
 ): Promise<LoopResult> {
   const { deps, options, printer, store, policy } = ctx;
   const attempts = [...start.prior];
@@ -111,6 +123,14 @@ export async function runLoop(
       }
     }
 
+    // Announced before it runs: the reporter then refuses late writes to the earlier attempts (a
+    // late shard job) instead of changing the results this attempt was selected from.
+    await store.patchAttempt(ctx.runId, plan.attempt, {
+      threads: plan.threads,
+      startedAt: new Date(deps.now()).toISOString(),
+      ...(plan.selection ? { selectedCount: plan.selection.length } : {}),
+      ...(start.shard ? { shardTotal: start.shard.total } : {}),
+    });
     const run = await executeAttempt(ctx, plan);
     executed.push(run.attempt);
     const attempt = stored(run);
@@ -130,6 +150,17 @@ export async function runLoop(
     }
     await store.saveResults(ctx.runId, run.attempt, options.shard, run.results);
     attempts.push(attempt);
+    policy.quarantine.learn(run.results);
+    if (start.shard) {
+      const failing = runState([attempt]).failing.filter((id) => !policy.quarantine.has(id));
+      const line = `SHARD ${start.shard.index}/${start.shard.total} - ${
+        failing.length === 0
+          ? `all ${run.results.length} tests passed`
+          : `${failing.length} failed tests, left for the rerun job`
+      }`;
+      printer.info(decisionLine(line, printer.style));
+      return stop('shard', line, failing.length === 0 ? ExitCode.Passed : ExitCode.Failing);
+    }
 
     decision = decide(attempts, policy);
     const { action, reason, line } = decision;

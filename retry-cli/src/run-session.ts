@@ -1,15 +1,18 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { type PolicyOptions, runState, writeMergedJUnit } from '@dozhim/core';
+import { getAdapter } from './adapters/index.js';
 import { type ResolvedRunId, resolveRunId } from './ci-env.js';
 import type { Deps } from './deps.js';
-import { UsageError } from './exit-codes.js';
+import { InfrastructureError, UsageError } from './exit-codes.js';
 import { LocalState, type StoredAttempt } from './local-state.js';
-import { loadQuarantine, type ResolvedOptions } from './options.js';
+import type { ResolvedOptions } from './options.js';
 import { type Printer, summaryText } from './output.js';
+import { loadQuarantine, nativeIdsOf, type Quarantine } from './quarantine.js';
 import { ReporterClient } from './reporter-client.js';
 import type { LoopResult } from './run-loop.js';
 import { RunStore } from './run-store.js';
+import { missingShards } from './shards.js';
 import { type RunSummary, summaryRows, summaryView, writeSummaryJson } from './summary.js';
 
 /** What every command working on a run needs: its id, its store and the policy. */
@@ -18,16 +21,21 @@ export interface Session {
   runId: string;
   runIdSource: ResolvedRunId['source'];
   store: RunStore;
-  policy: PolicyOptions;
+  policy: PolicyOptions & { quarantine: Quarantine };
   /** Aborted (reason = the signal) on SIGINT/SIGTERM while withInterrupts runs; the reporter client listens too. */
   interrupts: AbortController;
 }
 
+/**
+ * `query`: a command that only reads the run (failed, decide, report): without a reachable reporter
+ * it fails (exit 7) instead of answering from an empty local state.
+ */
 export async function openSession(
   options: ResolvedOptions,
   deps: Deps,
   printer: Printer,
   runIdRequired: boolean,
+  query = false,
 ): Promise<Session> {
   const { runId, source } = resolveRunId(options.runId, deps.env, new Date(deps.now()));
   if (runIdRequired && source === 'generated') {
@@ -47,9 +55,57 @@ export async function openSession(
         now: () => deps.now(),
       })
     : undefined;
-  const store = new RunStore(new LocalState(options.stateDir), reporter, (m) => printer.warn(m));
-  const quarantine = await loadQuarantine(options.quarantineFile);
+  const store = new RunStore(new LocalState(options.stateDir), reporter, (m) => printer.warn(m), !query);
+  const ctx = { cwd: options.cwd, junitPath: '', threads: options.policy.threads };
+  const quarantine = await loadQuarantine(
+    options.quarantineFile,
+    nativeIdsOf(getAdapter(options.framework), ctx),
+  );
   return { runId, runIdSource: source, store, policy: { ...options.policy, quarantine }, interrupts };
+}
+
+/**
+ * The run's attempts, refusing to go on from an incomplete sharded attempt: deciding before every
+ * shard reported would leave the missing shards' failures out (a shard that started late).
+ */
+export async function loadCompleteAttempts(session: Session, printer: Printer): Promise<StoredAttempt[]> {
+  const attempts = await session.store.loadAttempts(session.runId);
+  for (const a of attempts) {
+    session.policy.quarantine.learn(a.results);
+    const missing = missingShards(a);
+    if (missing.length > 0) {
+      throw new InfrastructureError(
+        `attempt ${a.number} of run ${session.runId} is split into ${a.meta.shardTotal} shards, but ` +
+          `${missing.length} have not reported (missing: ${missing.join(', ')}); ` +
+          'the rerun must start after every shard job finished',
+      );
+    }
+    if (!a.meta.shardTotal && (a.shards?.length ?? 0) > 1) {
+      printer.warn(
+        `dozhim: WARNING: attempt ${a.number} of run ${session.runId} has shards ${a.shards!.join(', ')} ` +
+          'but no shard total, so dozhim cannot tell whether one is missing; name shards K/N (--shard 2/3)\n',
+      );
+    }
+  }
+  return attempts;
+}
+
+/** Quarantine entries that named no test of the run: said once, at the end, so a typo is seen. */
+export function warnUnmatchedQuarantine(session: Session, printer: Printer): void {
+  const unmatched = session.policy.quarantine.unmatched();
+  if (unmatched.length === 0) return;
+  printer.warn(
+    `dozhim: WARNING: ${unmatched.length} quarantine entr${unmatched.length === 1 ? 'y matches' : 'ies match'} no test of run ${session.runId}: ${unmatched.join(', ')}\n`,
+  );
+}
+
+/** For the queries: an unknown run is an error, never an empty "nothing failed". */
+export function requireAttempts(attempts: readonly StoredAttempt[], session: Session): void {
+  if (attempts.length > 0) return;
+  const where = session.store.usingReporter
+    ? `the reporter ${session.store.reporter!.baseUrl}`
+    : `local state ${session.store.local.runDir(session.runId)}`;
+  throw new UsageError(`run ${session.runId} has no recorded attempts in ${where}`);
 }
 
 /**
@@ -110,7 +166,13 @@ export async function finishRun(
     exitCode: loop.exitCode,
     stopReason: loop.stopReason,
     line: loop.line,
-    outcome: d ? d.outcome : 'error',
+    outcome: d
+      ? d.outcome
+      : loop.stopReason === 'shard' && state
+        ? state.failing.some((id) => !quarantine.has(id))
+          ? 'failed'
+          : 'passed'
+        : 'error',
     decision: last ? { action: last.action, reason: last.reason, line: last.line } : null,
     mode: store.usingReporter ? 'reporter' : 'local',
     ...(store.reporter ? { reporterUrl: store.reporter.baseUrl } : {}),
@@ -123,6 +185,7 @@ export async function finishRun(
     notRetried: d?.notRetried ?? [],
     ...(report ? { report } : {}),
   };
+  warnUnmatchedQuarantine(session, printer);
   printer.info(`\n${summaryText(summaryView(summary), printer.style)}`);
   if (options.summaryJson) await writeSummaryJson(options.summaryJson, summary);
   return summary;

@@ -6,7 +6,8 @@ import type { SummaryRow, SummaryView } from './output.js';
 
 /** The machine-readable end of a run (`--summary-json`), and the rows of the printed summary table. */
 
-export type StopReason = 'decision' | 'unhealthy' | 'infrastructure' | 'interrupted';
+/** Why a loop ended: a policy decision, a guard, or the end of a shard job's share (no decision). */
+export type StopReason = 'decision' | 'unhealthy' | 'infrastructure' | 'interrupted' | 'shard';
 
 export interface RunSummary {
   runId: string;

@@ -20,6 +20,8 @@ const values = (over: Partial<PlaceholderValues> = {}): PlaceholderValues => ({
   attempt: 2,
   runId: 'team/pipe:1',
   junit: '/tmp/x y/junit.xml',
+  shardIndex: 2,
+  shardTotal: 3,
   ...over,
 });
 
@@ -82,6 +84,8 @@ describe('placeholders', () => {
       DOZHIM_ATTEMPT: '2',
       DOZHIM_RUN_ID: 'team/pipe:1',
       DOZHIM_JUNIT: '/tmp/x y/junit.xml',
+      DOZHIM_SHARD_INDEX: '2',
+      DOZHIM_SHARD_TOTAL: '3',
       DOZHIM_TESTS_FILE: '/tmp/tests.txt',
     });
   });

@@ -1,7 +1,9 @@
 import { mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import type { TestResult } from '@dozhim/core';
 import { describe, expect, it } from 'vitest';
+import { getAdapter } from '../src/adapters/index.js';
 import { UsageError } from '../src/exit-codes.js';
 import {
   collectRegex,
@@ -10,13 +12,13 @@ import {
   parseConfigFile,
   parseCount,
   parseMaxFailedFlag,
-  parseQuarantine,
   parseRunId,
   parseScheduleFlag,
   parseSeconds,
   parseUrl,
   resolveOptions,
 } from '../src/options.js';
+import { nativeIdsOf, parseQuarantine, Quarantine } from '../src/quarantine.js';
 
 const resolve = (cli: OptionLayer, file = {}, env = {}) =>
   resolveOptions({ cli, file, env, cwd: '/work', command: ['npm', 'test'] });
@@ -130,5 +132,46 @@ describe('quarantine file', () => {
   it('has one id a line, # comments and blank lines ignored, # inside ids kept', () => {
     const text = '# flaky on staging\nsuite.A::test one\n\n  com.Foo#bar::baz  # ticket-12\n';
     expect([...parseQuarantine(text)]).toEqual(['suite.A::test one', 'com.Foo#bar::baz']);
+  });
+
+  const result = (over: Partial<TestResult>): TestResult => ({
+    id: 'x::y',
+    suite: '',
+    classname: 'x',
+    name: 'y',
+    status: 'failed',
+    durationMs: 0,
+    properties: {},
+    retries: [],
+    ...over,
+  });
+
+  it('matches canonical ids at once, native ids (pytest node id, file:line) once the tests are seen', () => {
+    const ctx = { cwd: '/w', junitPath: '', threads: 1 };
+    const q = new Quarantine(
+      ['tests/test_pay.py::TestPay::test_refund', 'web/login.spec.ts:12', 'a.B::c', 'no::such'],
+      nativeIdsOf(getAdapter('pytest'), ctx),
+    );
+    const pay = result({
+      id: 'tests.test_pay.TestPay::test_refund',
+      classname: 'tests.test_pay.TestPay',
+      name: 'test_refund',
+      file: 'tests/test_pay.py',
+    });
+    const login = result({ id: 'login::logs in', file: 'web/login.spec.ts', line: 12, name: 'logs in' });
+    const other = result({
+      id: 'tests.test_pay.TestPay::test_charge',
+      classname: 'tests.test_pay.TestPay',
+      name: 'test_charge',
+      file: 'tests/test_pay.py',
+    });
+    expect(q.has('a.B::c')).toBe(true);
+    expect(q.has(pay.id)).toBe(false);
+    q.learn([pay, login, other]);
+    expect(q.has(pay.id)).toBe(true);
+    expect(q.has(login.id)).toBe(true);
+    // The entry that would fool a prefix match: a sibling in the same class stays counted.
+    expect(q.has(other.id)).toBe(false);
+    expect(q.unmatched()).toEqual(['a.B::c', 'no::such']);
   });
 });

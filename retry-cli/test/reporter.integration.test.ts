@@ -142,7 +142,7 @@ describe('dozhim with the reporter', () => {
     expect(retried?.retries.map((e) => [e.kind, e.message])).toEqual([['flakyFailure', 'timeout']]);
   });
 
-  it('a reporter URL that answers 404 to writes is not taken for success: local mode, loudly', async () => {
+  it('a reporter URL that answers 404 to writes is not taken for success: exit 2 with its message', async () => {
     const stub = createHttpServer((_req, res) => {
       res
         .writeHead(404, { 'content-type': 'application/json' })
@@ -153,9 +153,9 @@ describe('dozhim with the reporter', () => {
       const s = await makeSuite(passing(2));
       const url = `http://127.0.0.1:${(stub.address() as { port: number }).port}/wrong-path`;
       const r = await runCli(['run', ...common(s.dir), '--reporter', url, '--', 'node', s.suite], s.dir);
-      expect(r.code, r.stderr + r.stdout).toBe(0);
-      expect(r.stderr).toContain('Continuing in LOCAL MODE');
-      expect(JSON.parse(await readFile(join(s.dir, 'summary.json'), 'utf8')).mode).toBe('local');
+      expect(r.code, r.stderr + r.stdout).toBe(2);
+      expect(r.stderr).toMatch(/the reporter refused to create the run \(not_found\): PUT .* 404: no/);
+      expect(r.stderr).not.toContain('LOCAL MODE');
     } finally {
       stub.close();
     }
@@ -164,11 +164,13 @@ describe('dozhim with the reporter', () => {
   it('a signal cancels reporter retries at once instead of waiting out the retry budget', async () => {
     let posts = 0;
     const stub = createHttpServer((req, res) => {
-      if (req.method === 'POST') posts++;
-      // Runs can be created; uploads keep failing with 503, so the client keeps retrying.
-      const status = req.method === 'POST' ? 503 : req.method === 'GET' ? 404 : 200;
+      // Runs and tries can be created; uploads keep failing with 503, so the client keeps retrying.
+      const isTry = req.method === 'POST' && req.url?.endsWith('/tries');
+      if (req.method === 'POST' && !isTry) posts++;
+      const status = req.method === 'POST' && !isTry ? 503 : req.method === 'GET' ? 404 : 200;
+      const body = isTry ? '{"run":{"try":1},"superseded":0}' : '{}';
       req.resume();
-      req.on('end', () => res.writeHead(status, { 'content-type': 'application/json' }).end('{}'));
+      req.on('end', () => res.writeHead(status, { 'content-type': 'application/json' }).end(body));
     });
     await new Promise<void>((r) => stub.listen(0, '127.0.0.1', r));
     try {
@@ -241,7 +243,7 @@ describe('dozhim with the reporter', () => {
     expect(merged.results).toHaveLength(3);
   });
 
-  it('sends the bearer token, and treats a rejected token like an outage: local mode, tests unaffected', async () => {
+  it('sends the bearer token; a rejected token is a "no", not an outage: exit 2 with the message', async () => {
     const { url } = await startReporter('s3cret-token');
     const s = await makeSuite(passing(2));
     const ok = await runCli(
@@ -271,8 +273,8 @@ describe('dozhim with the reporter', () => {
       ],
       s.dir,
     );
-    expect(wrong.code, wrong.stderr + wrong.stdout).toBe(0);
-    expect(wrong.stderr).toMatch(/reporter failed while trying to create the run: PUT .* 403/);
-    expect(wrong.stderr).toContain('Continuing in LOCAL MODE');
+    expect(wrong.code, wrong.stderr + wrong.stdout).toBe(2);
+    expect(wrong.stderr).toMatch(/the reporter refused to create the run \(\w+\): PUT .* 403/);
+    expect(wrong.stderr).not.toContain('LOCAL MODE');
   });
 });

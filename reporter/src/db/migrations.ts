@@ -69,6 +69,15 @@ export const MIGRATIONS: readonly string[] = [
   -- Covering index for "currently failing ids of a run": one ordered scan, no table lookups.
   CREATE INDEX results_current ON results (run_pk, test_id, attempt_no, status);
   `,
+  // Tries: a new `dozhim run` of a run id that already has attempts (a retried CI job keeps its
+  // pipeline id) moves them to a history row (run_id "<id>#try<n>", superseded_by = the run's pk),
+  // so reads of the run see only the latest try. shard_total: how many shards attempt 1 is split
+  // into, so a rerun job can refuse to decide on an incomplete attempt.
+  `
+  ALTER TABLE runs ADD COLUMN try INTEGER NOT NULL DEFAULT 1;
+  ALTER TABLE runs ADD COLUMN superseded_by INTEGER REFERENCES runs (pk) ON DELETE CASCADE;
+  ALTER TABLE attempts ADD COLUMN shard_total INTEGER;
+  `,
 ];
 
 /** Applies the migrations the database has not seen yet, each in its own transaction. */

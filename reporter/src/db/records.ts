@@ -17,6 +17,8 @@ export interface RunRecord {
   commit: string | null;
   ciUrl: string | null;
   labels: Record<string, string>;
+  /** 1 for the first try of the run id; each superseding `dozhim run` adds one. */
+  try: number;
   createdAt: string;
   updatedAt: string;
 }
@@ -34,6 +36,8 @@ export interface AttemptPatch {
   finishedAt?: string | undefined;
   exitCode?: number | undefined;
   decision?: StoredDecision | undefined;
+  /** The number of shards this attempt is split into (sharded attempt 1), when the jobs said. */
+  shardTotal?: number | undefined;
 }
 
 export interface AttemptRecord {
@@ -44,6 +48,7 @@ export interface AttemptRecord {
   finishedAt: string | null;
   exitCode: number | null;
   decision: StoredDecision | null;
+  shardTotal: number | null;
 }
 
 export interface ShardRecord {
@@ -66,5 +71,20 @@ export class AttemptGapError extends Error {
     readonly attempt: number,
   ) {
     super(`attempt ${attempt} of run "${runId}" cannot be recorded before attempt ${attempt - 1}`);
+  }
+}
+
+/**
+ * A write the run's state no longer allows (409): the writer's try was superseded by a newer
+ * `dozhim run` of the run id, or a later attempt already started from this attempt's results.
+ */
+export class WriteConflictError extends Error {
+  override readonly name = 'WriteConflictError';
+  constructor(
+    readonly code: 'try_superseded' | 'attempt_closed',
+    message: string,
+    readonly details: Record<string, unknown>,
+  ) {
+    super(message);
   }
 }

@@ -8,7 +8,7 @@ import type {
   ShardRecord,
   StoredResult,
 } from './records.js';
-import { AttemptGapError } from './records.js';
+import { AttemptGapError, WriteConflictError } from './records.js';
 import {
   type AttemptRow,
   emptyToNull,
@@ -40,6 +40,7 @@ export class Repository {
     shard: string,
     results: readonly TestResult[],
     now: string,
+    expectedTry?: number,
   ) => StatusCounts;
   /** Inserts or updates results per test id in the shard; returns the shard's counts as stored. */
   readonly upsertResults: (
@@ -48,8 +49,20 @@ export class Repository {
     shard: string,
     results: readonly TestResult[],
     now: string,
+    expectedTry?: number,
   ) => StatusCounts;
-  readonly patchAttempt: (runId: string, attempt: number, patch: AttemptPatch, now: string) => AttemptRecord;
+  readonly patchAttempt: (
+    runId: string,
+    attempt: number,
+    patch: AttemptPatch,
+    now: string,
+    expectedTry?: number,
+  ) => AttemptRecord;
+  /**
+   * Starts a new try of the run id: its attempts (if any) move to a history row `<id>#try<n>`, so
+   * every read of the run sees only the new try. Returns the run as it is now.
+   */
+  readonly newTry: (runId: string, now: string) => { run: RunRecord; superseded: number };
   readonly upsertRun: (runId: string, meta: RunMeta, now: string) => { run: RunRecord; created: boolean };
 
   constructor(db: Database.Database) {
@@ -72,19 +85,31 @@ export class Repository {
         RunRow
       >(
         `SELECT * FROM runs WHERE (@project IS NULL OR project = @project) AND (@branch IS NULL OR branch = @branch)
-           AND pk < @before ORDER BY pk DESC LIMIT @limit`,
+           AND superseded_by IS NULL AND pk < @before ORDER BY pk DESC LIMIT @limit`,
       ),
       attempt: db.prepare<[number, number], AttemptRow>(
         'SELECT * FROM attempts WHERE run_pk = ? AND number = ?',
       ),
       attempts: db.prepare<[number], AttemptRow>('SELECT * FROM attempts WHERE run_pk = ? ORDER BY number'),
+      lastAttempt: db
+        .prepare<[number], number | null>('SELECT max(number) FROM attempts WHERE run_pk = ?')
+        .pluck(),
+      insertHistory: db.prepare(
+        `INSERT INTO runs (run_id, project, branch, commit_sha, ci_url, labels, try, superseded_by, created_at, updated_at)
+         SELECT run_id || '#try' || try, project, branch, commit_sha, ci_url, labels, try, pk, created_at, @now
+         FROM runs WHERE pk = @pk`,
+      ),
+      moveAttempts: db.prepare('UPDATE attempts SET run_pk = @to WHERE run_pk = @from'),
+      moveResults: db.prepare('UPDATE results SET run_pk = @to WHERE run_pk = @from'),
+      bumpTry: db.prepare('UPDATE runs SET try = try + 1, updated_at = @now WHERE pk = @pk'),
       insertAttempt: db.prepare(
         'INSERT INTO attempts (run_pk, number, created_at, updated_at) VALUES (?, ?, ?, ?) RETURNING pk',
       ),
       updateAttempt: db.prepare(
         `UPDATE attempts SET threads = coalesce(@threads, threads), selected_count = coalesce(@selectedCount, selected_count),
            started_at = coalesce(@startedAt, started_at), finished_at = coalesce(@finishedAt, finished_at),
-           exit_code = coalesce(@exitCode, exit_code), decision = coalesce(@decision, decision), updated_at = @now
+           exit_code = coalesce(@exitCode, exit_code), decision = coalesce(@decision, decision),
+           shard_total = coalesce(@shardTotal, shard_total), updated_at = @now
          WHERE pk = @pk`,
       ),
       shard: db.prepare<[number, string], { pk: number }>(
@@ -151,12 +176,36 @@ export class Repository {
         .pluck(),
     };
 
-    const ensureRun = (runId: string, now: string): number => {
+    /**
+     * The write guards, checked inside the write's transaction: a writer of a superseded try, and a
+     * write to an attempt after a later one started (a late or retried shard job), are refused, so
+     * nothing changes the results a later decision was already made on.
+     */
+    const guard = (runId: string, runPk: number, runTry: number, attempt: number, expectedTry?: number) => {
+      if (expectedTry !== undefined && expectedTry !== runTry) {
+        throw new WriteConflictError(
+          'try_superseded',
+          `run "${runId}" is at try ${runTry}; this writer's try ${expectedTry} was superseded by a newer \`dozhim run\` of the same run id`,
+          { runId, try: runTry, expectedTry },
+        );
+      }
+      const last = this.s.lastAttempt.get(runPk) ?? 0;
+      if (last > attempt) {
+        throw new WriteConflictError(
+          'attempt_closed',
+          `attempt ${attempt} of run "${runId}" can no longer change: attempt ${last} already started from its results (a late or retried job of attempt ${attempt}?)`,
+          { runId, attempt, lastAttempt: last },
+        );
+      }
+    };
+    const ensureRun = (runId: string, now: string, attempt?: number, expectedTry?: number): number => {
       const row = this.s.runByKey.get(runId);
       if (row) {
+        if (attempt !== undefined) guard(runId, row.pk, row.try, attempt, expectedTry);
         this.s.touchRun.run(now, row.pk);
         return row.pk;
       }
+      if (expectedTry !== undefined && expectedTry !== 1) guard(runId, -1, 1, attempt ?? 1, expectedTry);
       const info = this.s.insertRun.run({
         runId,
         project: null,
@@ -221,21 +270,21 @@ export class Repository {
       return c;
     };
 
-    this.replaceShard = db.transaction((runId, attempt, shard, results, now) => {
-      const runPk = ensureRun(runId, now);
+    this.replaceShard = db.transaction((runId, attempt, shard, results, now, expectedTry) => {
+      const runPk = ensureRun(runId, now, attempt, expectedTry);
       const shardPk = ensureShard(ensureAttempt(runId, runPk, attempt, now), shard, now);
       this.s.deleteShardResults.run(shardPk);
       insertAll(runPk, attempt, shardPk, results);
       return shardCounts(shardPk);
     });
-    this.upsertResults = db.transaction((runId, attempt, shard, results, now) => {
-      const runPk = ensureRun(runId, now);
+    this.upsertResults = db.transaction((runId, attempt, shard, results, now, expectedTry) => {
+      const runPk = ensureRun(runId, now, attempt, expectedTry);
       const shardPk = ensureShard(ensureAttempt(runId, runPk, attempt, now), shard, now);
       insertAll(runPk, attempt, shardPk, results);
       return shardCounts(shardPk);
     });
-    this.patchAttempt = db.transaction((runId, attempt, patch, now) => {
-      const runPk = ensureRun(runId, now);
+    this.patchAttempt = db.transaction((runId, attempt, patch, now, expectedTry) => {
+      const runPk = ensureRun(runId, now, attempt, expectedTry);
       const pk = ensureAttempt(runId, runPk, attempt, now);
       this.s.updateAttempt.run({
         pk,
@@ -246,8 +295,25 @@ export class Repository {
         finishedAt: patch.finishedAt ?? null,
         exitCode: patch.exitCode ?? null,
         decision: jsonOrNull(patch.decision),
+        shardTotal: patch.shardTotal ?? null,
       });
       return toAttempt(this.s.attempt.get(runPk, attempt)!);
+    });
+    this.newTry = db.transaction((runId, now) => {
+      const row = this.s.runByKey.get(runId);
+      if (!row) {
+        ensureRun(runId, now);
+        return { run: toRun(this.s.runByKey.get(runId)!), superseded: 0 };
+      }
+      const superseded = this.s.lastAttempt.get(row.pk) ?? 0;
+      // A run without attempts has nothing to supersede: the new try is the current one.
+      if (superseded > 0) {
+        const history = Number(this.s.insertHistory.run({ pk: row.pk, now }).lastInsertRowid);
+        this.s.moveAttempts.run({ from: row.pk, to: history });
+        this.s.moveResults.run({ from: row.pk, to: history });
+        this.s.bumpTry.run({ pk: row.pk, now });
+      }
+      return { run: toRun(this.s.runByKey.get(runId)!), superseded };
     });
     this.upsertRun = db.transaction((runId, meta, now) => {
       const fields = {

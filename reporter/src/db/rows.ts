@@ -11,6 +11,8 @@ export interface RunRow {
   commit_sha: string | null;
   ci_url: string | null;
   labels: string;
+  try: number;
+  superseded_by: number | null;
   created_at: string;
   updated_at: string;
 }
@@ -24,6 +26,7 @@ export interface AttemptRow {
   finished_at: string | null;
   exit_code: number | null;
   decision: string | null;
+  shard_total: number | null;
 }
 
 export interface ResultRow {
@@ -53,6 +56,7 @@ export const toRun = (r: RunRow): RunRecord => ({
   commit: r.commit_sha,
   ciUrl: r.ci_url,
   labels: JSON.parse(r.labels) as Record<string, string>,
+  try: r.try,
   createdAt: r.created_at,
   updatedAt: r.updated_at,
 });
@@ -65,6 +69,7 @@ export const toAttempt = (a: AttemptRow): AttemptRecord => ({
   finishedAt: a.finished_at,
   exitCode: a.exit_code,
   decision: a.decision === null ? null : (JSON.parse(a.decision) as StoredDecision),
+  shardTotal: a.shard_total,
 });
 
 const opt = (v: string | null | undefined): string | undefined =>

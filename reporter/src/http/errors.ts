@@ -2,7 +2,7 @@ import { JUnitParseError } from '@dozhim/core';
 import type { ErrorRequestHandler, RequestHandler } from 'express';
 import type { Logger } from 'pino';
 import { ZodError } from 'zod';
-import { AttemptGapError } from '../db/repository.js';
+import { AttemptGapError, WriteConflictError } from '../db/repository.js';
 
 /** An error with its HTTP status and machine code; the one error middleware turns it into JSON. */
 export class ApiError extends Error {
@@ -51,6 +51,7 @@ export function toApiError(err: unknown): ApiError {
   if (err instanceof AttemptGapError) {
     return new ApiError(409, 'attempt_gap', err.message, { runId: err.runId, attempt: err.attempt });
   }
+  if (err instanceof WriteConflictError) return new ApiError(409, err.code, err.message, err.details);
   // Express and its body/URL helpers flag client mistakes (bad percent-encoding in a path) with a 4xx status.
   const status = (err as { status?: unknown } | null)?.status;
   if (typeof status === 'number' && status >= 400 && status < 500) {

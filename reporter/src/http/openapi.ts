@@ -9,6 +9,7 @@ import {
   ErrorResponse,
   FailedTests,
   Health,
+  NewTryResponse,
   ResultsBody,
   Run,
   RunDetail,
@@ -20,6 +21,7 @@ import {
   TestsPage,
   TestsQuery,
   UploadResponse,
+  WriteQuery,
 } from './schemas.js';
 
 const json = (schema: z.ZodType, description: string) => ({
@@ -105,12 +107,22 @@ function routes(): RouteConfig[] {
       },
     },
     {
+      method: 'post',
+      path: `${runPath}/tries`,
+      summary:
+        'Start a new try of the run id: its attempts move to history and every read sees only the new try',
+      security: write,
+      request: { params: RunParams },
+      responses: { 200: json(NewTryResponse, 'The run at its new try'), ...errors(400, 401, 403) },
+    },
+    {
       method: 'patch',
       path: attemptPath,
       summary: 'Record attempt metadata (creates the attempt)',
       security: write,
       request: {
         params: AttemptParams,
+        query: WriteQuery,
         body: { content: { 'application/json': { schema: AttemptPatchBody } } },
       },
       responses: { 200: json(Attempt, 'The attempt'), ...errors(400, 401, 403, 409, 413, 415) },

@@ -23,7 +23,23 @@ export const AttemptParam = z.coerce
 export const RunParams = z.object({ runId: RunIdParam });
 export const AttemptParams = z.object({ runId: RunIdParam, attempt: AttemptParam });
 
-export const ShardQuery = z.object({
+/** Every write may name the try it belongs to; a superseded try's writes are refused (409). */
+export const WriteQuery = z.object({
+  try: z.coerce.number().int().min(1).optional().openapi({
+    description:
+      'The try of the run this writer belongs to (the `try` a PUT or POST /tries answered). A write of an older try is refused with 409 `try_superseded`.',
+  }),
+});
+
+export const ShardQuery = WriteQuery.extend({
+  replace: z
+    .enum(['true', 'false', '1', '0'])
+    .optional()
+    .transform((v) => v === 'true' || v === '1')
+    .openapi({
+      description:
+        'JSON uploads only: replace the shard instead of upserting into it (the first of several batches of one shard).',
+    }),
   shard: z
     .string()
     .min(1)
@@ -56,10 +72,23 @@ export const Run = z
     commit: z.string().nullable(),
     ciUrl: z.string().nullable(),
     labels: z.record(z.string(), z.string()),
+    try: z
+      .number()
+      .int()
+      .openapi({ description: 'Current try of the run id (1, then +1 per superseding run)' }),
     createdAt: z.string(),
     updatedAt: z.string(),
   })
   .openapi('Run');
+
+export const NewTryResponse = z
+  .object({
+    run: Run,
+    superseded: z.number().int().openapi({
+      description: 'Attempts of the previous try moved to history (0: the run had none, nothing changed)',
+    }),
+  })
+  .openapi('NewTry');
 
 export const TestStatus = z.enum(['passed', 'failed', 'error', 'skipped']).openapi('TestStatus');
 
@@ -143,6 +172,7 @@ export const AttemptPatchBody = z
     finishedAt: isoTime.optional(),
     exitCode: z.number().int().optional(),
     decision: DecisionInput.optional(),
+    shardTotal: z.number().int().min(1).max(10_000).optional(),
   })
   .strict()
   .openapi('AttemptPatch');
@@ -156,6 +186,7 @@ export const Attempt = z
     finishedAt: z.string().nullable(),
     exitCode: z.number().int().nullable(),
     decision: DecisionInput.nullable(),
+    shardTotal: z.number().int().nullable(),
   })
   .openapi('Attempt');
 
@@ -199,8 +230,13 @@ export const TestRow = z
     file: z.string().nullable(),
     status: TestStatus,
     durationMs: z.number(),
+    line: z.number().int().nullable(),
     message: z.string().nullable(),
     type: z.string().nullable(),
+    retries: z.array(RetryEvidenceInput).openapi({
+      description:
+        'Failed tries recorded inside the report (flaky*/rerun*): a client deciding on these rows needs them, or an in-run retry would look plainly green.',
+    }),
     attempt: z.number().int(),
     shard: z.string(),
   })

@@ -281,7 +281,7 @@ describe('uploads and the current state', () => {
     };
     const r = await call(`${runPath(base, id)}/attempts/1`, json('PATCH', patch));
     expect(r.status).toBe(200);
-    expect(r.body).toEqual({ attempt: 1, ...patch });
+    expect(r.body).toEqual({ attempt: 1, shardTotal: null, ...patch });
     const again = await call(`${runPath(base, id)}/attempts/1`, json('PATCH', { exitCode: 0 }));
     expect(again.body).toMatchObject({ threads: 4, exitCode: 0 });
     const run = await call(runPath(base, id));
@@ -402,6 +402,84 @@ describe('uploads and the current state', () => {
     expect(r.status).toBe(200);
     expect(r.body.counts).toMatchObject({ total: 40, failed: 1 });
     expect((await call(`${base}/failedTests/${id}`)).body.data).toEqual(['pkg.C7::test_000007']);
+  });
+});
+
+describe('tries: a new run of the same id supersedes the old attempts', () => {
+  it('POST /tries moves the attempts to history: reads see only the new try, the list shows one run', async () => {
+    const id = 'tried-run';
+    await seedRetriedRun(id);
+    expect((await call(`${base}/failedTests/${id}`)).body.data).toEqual(['b.B::broken']);
+    const t = await call(`${runPath(base, id)}/tries`, json('POST', {}));
+    expect(t.status).toBe(200);
+    expect(t.body).toMatchObject({ run: { id, try: 2 }, superseded: 2 });
+    const fresh = await call(runPath(base, id));
+    expect(fresh.body.attempts).toEqual([]);
+    expect(fresh.body.current.failing).toEqual([]);
+    expect((await call(`${base}/failedTests/${id}`)).body.data).toEqual([]);
+    expect((await call(`${runPath(base, id)}/decision`)).status).toBe(409);
+    // The new try's own results are all that counts: the old failure is not mixed in.
+    const up = await call(
+      `${junitUrl(base, id, 1, 'default')}&try=2`,
+      xml(junitXml([c('b.B', 'broken', 'passed')])),
+    );
+    expect(up.status).toBe(200);
+    const now = await call(runPath(base, id));
+    expect(now.body.current).toMatchObject({ failing: [], flaky: [] });
+    const report = await call(`${runPath(base, id)}/report.xml`);
+    expect(parseJUnit(report.text).results.map((r) => [r.id, r.status])).toEqual([['b.B::broken', 'passed']]);
+    const listed = await call(`${base}/api/v1/runs?limit=200`);
+    expect(listed.body.data.filter((r: { id: string }) => r.id.startsWith(id))).toHaveLength(1);
+  });
+
+  it('a writer of a superseded try gets 409 try_superseded and changes nothing', async () => {
+    const id = 'superseded-writer';
+    await call(junitUrl(base, id, 1), xml(junitXml([c('S', 'a', 'failed')])));
+    await call(`${runPath(base, id)}/tries`, json('POST', {}));
+    const late = await call(
+      `${junitUrl(base, id, 1, 'default')}&try=1`,
+      xml(junitXml([c('S', 'a', 'passed')])),
+    );
+    expect(late.status).toBe(409);
+    expect(late.body.error.code).toBe('try_superseded');
+    const patch = await call(`${runPath(base, id)}/attempts/1?try=1`, json('PATCH', { exitCode: 0 }));
+    expect(patch.body.error.code).toBe('try_superseded');
+    expect((await call(runPath(base, id))).body.attempts).toEqual([]);
+  });
+
+  it('POST /tries on a run without attempts changes nothing (try stays 1)', async () => {
+    const id = 'untried-run';
+    const t = await call(`${runPath(base, id)}/tries`, json('POST', {}));
+    expect(t.body).toMatchObject({ run: { id, try: 1 }, superseded: 0 });
+  });
+
+  it('an attempt closes once a later one starts: a late shard gets 409 attempt_closed', async () => {
+    const id = 'closed-attempt';
+    await call(junitUrl(base, id, 1, '1'), xml(junitXml([c('C', 'a', 'failed')])));
+    expect(
+      (await call(`${runPath(base, id)}/attempts/1`, json('PATCH', { shardTotal: 2 }))).body.shardTotal,
+    ).toBe(2);
+    await call(`${runPath(base, id)}/attempts/2`, json('PATCH', { threads: 2 }));
+    const late = await call(junitUrl(base, id, 1, '2'), xml(junitXml([c('C', 'b', 'failed')])));
+    expect(late.status).toBe(409);
+    expect(late.body.error).toMatchObject({ code: 'attempt_closed' });
+    const run = await call(runPath(base, id));
+    expect(run.body.attempts[0].shards.map((s: { name: string }) => s.name)).toEqual(['1']);
+    // The latest attempt stays writable.
+    expect((await call(junitUrl(base, id, 2), xml(junitXml([c('C', 'a', 'passed')])))).status).toBe(200);
+  });
+
+  it('JSON upload with replace=true replaces the shard (first batch of a re-upload)', async () => {
+    const id = 'json-replace';
+    const url = `${runPath(base, id)}/attempts/1/results?shard=k`;
+    await call(url, json('POST', { results: [{ classname: 'J', name: 'gone', status: 'failed' }] }));
+    await call(
+      `${url}&replace=true`,
+      json('POST', { results: [{ classname: 'J', name: 'b', status: 'passed' }] }),
+    );
+    const r = await call(runPath(base, id));
+    expect(r.body.current.failing).toEqual([]);
+    expect(r.body.attempts[0].counts.total).toBe(1);
   });
 });
 

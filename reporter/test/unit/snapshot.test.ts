@@ -18,6 +18,7 @@ const rec = (attempt: number): AttemptRecord => ({
   finishedAt: null,
   exitCode: null,
   decision: null,
+  shardTotal: null,
 });
 const r = (
   id: string,

@@ -2,16 +2,19 @@ import { countStatuses, decide } from '@dozhim/core';
 import { getAdapter } from '../adapters/index.js';
 import { ciMetadata } from '../ci-env.js';
 import type { Deps } from '../deps.js';
-import { exitCodeForDecision, UsageError } from '../exit-codes.js';
+import { exitCodeForDecision, InfrastructureError, UsageError } from '../exit-codes.js';
 import type { ResolvedOptions } from '../options.js';
 import { createPrinter, decisionLine } from '../output.js';
 import { nextPlan, runLoop } from '../run-loop.js';
-import { finishRun, openSession, withInterrupts } from '../run-session.js';
+import { finishRun, loadCompleteAttempts, openSession, withInterrupts } from '../run-session.js';
+import { shardPosition } from '../shards.js';
 
 export interface AttemptCommandOptions extends ResolvedOptions {
   /** Attempt number to run; default: the one after the last recorded. */
   attempt?: number;
   json: boolean;
+  /** The retry job of a sharded pipeline: never runs attempt 1. */
+  rerun?: boolean;
 }
 
 export interface AttemptCommandResult {
@@ -52,14 +55,42 @@ export async function attemptCommand(
   if (options.command.length === 0) {
     throw new UsageError('no test command: dozhim attempt [options] -- <test command...>');
   }
+  // Three roles: a shard job (`--shard K/N`: attempt 1's share K, decides nothing), the retry job
+  // of a sharded pipeline (`--rerun`: reruns only), or one stage of a sequential pipeline (attempt
+  // 1 when the run has none, else the next rerun).
+  const shard = options.shard === 'default' ? undefined : shardPosition(options.shard);
+  if (options.shard !== 'default' && !shard) {
+    throw new UsageError(
+      `--shard ${JSON.stringify(options.shard)}: dozhim attempt takes K/N (share K of N, 1 <= K <= N), e.g. --shard 2/3`,
+    );
+  }
+  if (shard && (options.rerun || (options.attempt !== undefined && options.attempt !== 1))) {
+    throw new UsageError('--shard runs a share of attempt 1: it cannot go with --rerun or --attempt N > 1');
+  }
+  if (options.rerun && options.attempt === 1) throw new UsageError('--rerun never runs attempt 1');
   const printer = createPrinter(deps, options.json);
   const adapter = getAdapter(options.framework);
   const session = await openSession(options, deps, printer, true);
   const { runId, store, policy } = session;
   await store.startRun(runId, ciMetadata(deps.env));
 
-  const all = await store.loadAttempts(runId);
-  const number = options.attempt ?? (all.length > 0 ? all[all.length - 1]!.number + 1 : 1);
+  // A shard job expects attempt 1 to be incomplete (the other shards may still run).
+  const all = shard ? await store.loadAttempts(runId) : await loadCompleteAttempts(session, printer);
+  const last = all.length > 0 ? all[all.length - 1]!.number : 0;
+  if (shard && last > 1) {
+    throw new UsageError(
+      `run ${runId} is already past attempt 1 (attempt ${last} ran from its results): shard ${options.shard} ` +
+        'of attempt 1 can no longer change it. A retried shard job after the rerun job cannot change the verdict: ' +
+        're-run the pipeline (a new run id)',
+    );
+  }
+  if (options.rerun && last === 0) {
+    throw new InfrastructureError(
+      `nothing to rerun: run ${runId} has no attempt 1${store.usingReporter ? '' : ' in local state'} ` +
+        '(did the shard jobs run, and reach the reporter?)',
+    );
+  }
+  const number = shard ? 1 : (options.attempt ?? last + 1);
   const prior = all.filter((a) => a.number < number);
   const base = {
     runId,
@@ -100,7 +131,7 @@ export async function attemptCommand(
   const loop = await withInterrupts(deps, session, (abort) =>
     runLoop(
       { deps, options, adapter, printer, runId, abort, store, policy },
-      { prior, plan, maxAttempts: 1, failOnFlaky: options.failOnFlaky },
+      { prior, plan, maxAttempts: 1, failOnFlaky: options.failOnFlaky, ...(shard ? { shard } : {}) },
     ),
   );
   const summary = await finishRun(session, options, printer, loop);

@@ -5,7 +5,7 @@ import { UsageError } from '../exit-codes.js';
 import type { ResolvedOptions } from '../options.js';
 import { createPrinter } from '../output.js';
 import { testRefs } from '../run-loop.js';
-import { openSession } from '../run-session.js';
+import { loadCompleteAttempts, openSession, requireAttempts } from '../run-session.js';
 
 export interface FailedOptions extends ResolvedOptions {
   /** `id` (canonical ids) or a framework name (that framework's selectors). */
@@ -23,9 +23,11 @@ export async function failedCommand(options: FailedOptions, deps: Deps): Promise
     throw new UsageError(`--format must be "id" or one of ${FRAMEWORKS.join(', ')}, got "${options.format}"`);
   }
   const printer = createPrinter(deps, true);
-  const { runId, store } = await openSession(options, deps, printer, true);
-  const attempts = await store.loadAttempts(runId);
-  const failing = attempts.length > 0 ? runState(attempts).failing : [];
+  const session = await openSession(options, deps, printer, true, true);
+  const { runId } = session;
+  const attempts = await loadCompleteAttempts(session, printer);
+  requireAttempts(attempts, session);
+  const failing = runState(attempts).failing;
   const ctx = { cwd: options.cwd, junitPath: '', threads: options.policy.threads };
   const refs = testRefs(attempts, failing);
   const selectors = options.format === 'id' ? failing : getAdapter(options.format).selectors(refs, ctx);

@@ -1,4 +1,3 @@
-import { rm } from 'node:fs/promises';
 import { getAdapter } from '../adapters/index.js';
 import { ciMetadata } from '../ci-env.js';
 import type { Deps } from '../deps.js';
@@ -25,17 +24,15 @@ export async function runCommand(options: ResolvedOptions, deps: Deps): Promise<
   if (session.runIdSource === 'generated') {
     printer.info(`dozhim: run id ${runId} (generated; choose one with --run-id or DOZHIM_RUN_ID)\n`);
   }
-  // `run` starts a run from its first attempt: local leftovers of an earlier run with this id
-  // must not leak into this one's decisions or report.
-  await rm(store.local.runDir(runId), { recursive: true, force: true });
   await store.startRun(runId, ciMetadata(deps.env));
-  const earlier = await store.remoteAttempts(runId);
-  if (earlier.length > 0) {
-    // E.g. a retried CI job keeps its pipeline id. Uploads upsert per test, so results of attempts
-    // (or tests) this run does not reach stay in the reporter: say so rather than mix runs silently.
+  // `run` starts a run from its first attempt. A run id that already has attempts (a retried CI job
+  // keeps its pipeline id) gets a new try: the old attempts are kept as history and no longer count,
+  // so the verdict and the report are this try's alone.
+  const superseded = await store.startNewTry(runId, deps.now());
+  if (superseded > 0) {
     printer.warn(
-      `dozhim: WARNING: the reporter already has attempt(s) ${earlier.join(', ')} of run ${runId}; ` +
-        'this run starts again from attempt 1; old results it does not replace stay there. ' +
+      `dozhim: run ${runId} already had ${superseded} attempt(s) in the reporter (a retried job?): ` +
+        'starting a new try of it; the earlier attempts are kept as history and no longer count. ' +
         'To continue that run instead, use `dozhim attempt`; for a separate run, pass a new --run-id.\n',
     );
   }

@@ -5,6 +5,7 @@ import { InfrastructureError, UsageError } from '../exit-codes.js';
 import type { ResolvedOptions } from '../options.js';
 import { createPrinter } from '../output.js';
 import { openSession } from '../run-session.js';
+import { shardPosition } from '../shards.js';
 
 /**
  * `dozhim upload`: JUnit files produced outside dozhim (another job, a shard) become one shard of
@@ -23,11 +24,19 @@ export async function uploadCommand(
     try {
       results.push(...(await readJUnitFile(file, { source: file })).results);
     } catch (e) {
-      const why = e instanceof JUnitParseError ? `${e.code}: ${e.message}` : (e as Error).message;
-      throw new InfrastructureError(`cannot read ${file}: ${why}`);
+      if (e instanceof JUnitParseError)
+        throw new InfrastructureError(`cannot read ${file}: ${e.code}: ${e.message}`);
+      // A path that is not there (or is a directory) is a mistake in the command, not a broken report.
+      const code = (e as NodeJS.ErrnoException).code;
+      if (code === 'ENOENT' || code === 'EISDIR' || code === 'ENOTDIR')
+        throw new UsageError(`cannot upload ${file}: ${code === 'ENOENT' ? 'no such file' : 'not a file'}`);
+      throw new InfrastructureError(`cannot read ${file}: ${(e as Error).message}`);
     }
   }
   await store.startRun(runId, ciMetadata(deps.env));
+  const position = shardPosition(options.shard);
+  // Recorded before the results, so that a rerun of an attempt missing this shard is refused.
+  if (position) await store.patchAttempt(runId, options.attempt, { shardTotal: position.total });
   await store.saveResults(runId, options.attempt, options.shard, results);
   const c = countStatuses(results);
   const where = store.usingReporter

@@ -4,7 +4,7 @@
 // crashes) without the cost of a real framework.
 //
 //   node generated-suite.mjs --junit <path> [--tests N] [--fail K] [--persistent]
-//        [--hang-on-attempt A --attempt A'] [--pid-file F] [--crash] [--hostile] [ids…]
+//        [--hang-on-attempt A --attempt A'] [--pid-file F] [--crash] [--hostile] [--shard K/N] [ids…]
 //
 // Ids (the generic adapter's `{tests}`) select tests; none = all. Test i ≤ K fails: always with
 // --persistent, else only the first time it runs for $SAMPLE_STATE_DIR (flaky). Every executed test
@@ -30,6 +30,7 @@ const { values, positionals } = parseArgs({
     'pid-file': { type: 'string' },
     crash: { type: 'boolean', default: false },
     hostile: { type: 'boolean', default: false },
+    shard: { type: 'string' },
   },
 });
 
@@ -46,7 +47,10 @@ const failCount = Number(values.fail);
 const HOSTILE_NAME = `t001 hostile "double" 'single' [param-1] ünïcødé ✓ .*+?^$()|{}\\ $(touch pwned); \`touch pwned\``;
 const name = (i) => (i === 0 && values.hostile ? HOSTILE_NAME : `t${String(i + 1).padStart(3, '0')}`);
 const all = Array.from({ length: total }, (_, i) => `gen::${name(i)}`);
-const selected = positionals.length > 0 ? all.filter((id) => positionals.includes(id)) : all;
+// --shard K/N: the deterministic split of a sharded pipeline: test i (0-based) belongs to shard i mod N + 1.
+const [shardIndex, shardTotal] = (values.shard ?? '1/1').split('/').map(Number);
+const mine = all.filter((_, i) => i % shardTotal === shardIndex - 1);
+const selected = positionals.length > 0 ? mine.filter((id) => positionals.includes(id)) : mine;
 
 /** True the first time `id` runs for this state dir (an O_EXCL marker), like the sample suites. */
 function firstRun(id) {

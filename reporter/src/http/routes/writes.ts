@@ -12,6 +12,7 @@ import {
   RunMetaBody,
   RunParams,
   ShardQuery,
+  WriteQuery,
 } from '../schemas.js';
 
 /** Run metadata, attempt metadata and the two upload formats. Uploads create run and attempt as needed. */
@@ -51,15 +52,21 @@ export function writeRoutes(ctx: RouteContext): Router {
     res.status(created ? 201 : 200).json(run);
   });
 
+  router.post('/api/v1/runs/:runId/tries', write, (req, res) => {
+    const { runId } = RunParams.parse(req.params);
+    res.json(repo.newTry(runId, now()));
+  });
+
   router.patch('/api/v1/runs/:runId/attempts/:attempt', write, async (req, res) => {
     const { runId, attempt } = AttemptParams.parse(req.params);
+    const q = WriteQuery.parse(req.query);
     const patch = AttemptPatchBody.parse(await readJson(req, limits.maxBodyBytes));
-    res.json(repo.patchAttempt(runId, attempt, patch, now()));
+    res.json(repo.patchAttempt(runId, attempt, patch, now(), q.try));
   });
 
   router.post('/api/v1/runs/:runId/attempts/:attempt/junit', write, async (req, res) => {
     const { runId, attempt } = AttemptParams.parse(req.params);
-    const { shard } = ShardQuery.parse(req.query);
+    const { shard, try: expectedTry } = ShardQuery.parse(req.query);
     requireMediaType(req, ['application/xml', 'text/xml']);
     const counts = await admit(res, async () => {
       const body = await readBody(req, limits.maxBodyBytes);
@@ -67,7 +74,7 @@ export function writeRoutes(ctx: RouteContext): Router {
         // Parsed before (and outside) the transaction: a bad file fails here and nothing is written.
         const source = `${runId} attempt ${attempt} shard ${shard}`;
         const results = await parser.parse({ body, source, maxBytes: limits.maxBodyBytes });
-        return repo.replaceShard(runId, attempt, shard, results, now());
+        return repo.replaceShard(runId, attempt, shard, results, now(), expectedTry);
       });
     });
     metrics.uploads.inc({ kind: 'junit' });
@@ -77,7 +84,7 @@ export function writeRoutes(ctx: RouteContext): Router {
 
   router.post('/api/v1/runs/:runId/attempts/:attempt/results', write, async (req, res) => {
     const { runId, attempt } = AttemptParams.parse(req.params);
-    const { shard } = ShardQuery.parse(req.query);
+    const { shard, try: expectedTry, replace } = ShardQuery.parse(req.query);
     requireMediaType(req, ['application/json']);
     const { counts, stored } = await admit(res, async () => {
       const raw = await readJson(req, limits.maxBodyBytes);
@@ -107,7 +114,8 @@ export function writeRoutes(ctx: RouteContext): Router {
             }),
         ),
       );
-      const counts = await uploads.run(() => repo.upsertResults(runId, attempt, shard, results, now()));
+      const write = replace ? repo.replaceShard : repo.upsertResults;
+      const counts = await uploads.run(() => write(runId, attempt, shard, results, now(), expectedTry));
       return { counts, stored: results.length };
     });
     metrics.uploads.inc({ kind: 'json' });
