@@ -183,6 +183,23 @@ describe('jest files that fail to load', () => {
   });
 });
 
+describe('vitest files that fail to load', () => {
+  it('are their file: re-run whole, their tests counted; an ordinary test is no unit', () => {
+    const load = {
+      ...ref('tests/bad.test.mjs', 'tests/bad.test.mjs'),
+      id: 'tests/bad.test.mjs::tests/bad.test.mjs',
+    };
+    const unit = vitest.unitOf(load)!;
+    expect(unit.groupFailure).toBe(true);
+    expect(unit.covers(ref('tests/bad.test.mjs', 'suite > x'))).toBe(true);
+    expect(unit.covers(ref('tests/other.test.mjs', 'suite > x'))).toBe(false);
+    expect(vitest.unitOf(ref('tests/a.test.mjs', 'suite > x'))).toBeUndefined();
+    expect(vitest.select([load], { cwd: '.', junitPath: '', threads: 1 }).args).toEqual([
+      'tests/bad.test.mjs',
+    ]);
+  });
+});
+
 describe('Playwright serial groups', () => {
   const serial = (
     name: string,
