@@ -1,4 +1,5 @@
 import { spawnSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { basename } from 'node:path';
 import { programOf } from './command.js';
 import { fileResolver } from './files.js';
@@ -126,7 +127,12 @@ function interpreterOf(command: readonly string[], cwd: string): string | undefi
   const which = spawnSync('sh', ['-c', 'command -v "$1"', 'sh', program], { cwd, encoding: 'utf8' });
   const path = which.status === 0 ? which.stdout.trim() : '';
   if (!path) return undefined;
-  const head = spawnSync('head', ['-n', '1', path], { encoding: 'utf8' }).stdout ?? '';
+  let head = '';
+  try {
+    head = readFileSync(path, 'utf8').split('\n', 1)[0] ?? '';
+  } catch {
+    return undefined;
+  }
   return /^#!\s*(\S*python[\d.]*)\s*$/.exec(head.trim())?.[1];
 }
 
