@@ -247,12 +247,12 @@ describe('pathological but well-formed input stays linear', () => {
       '20 000 attributes',
       `<testsuite><testcase name="t" ${Array.from({ length: 20_000 }, (_, i) => `a${i}="x"`).join(' ')}/></testsuite>`,
     ],
-  ])('%s parses within 10 s', (_label, xml) => {
-    // Each takes well under 0.5 s on an idle 2-core machine; a quadratic pass would take minutes. The
-    // bound is loose on purpose (other suites share the machine): speed is measured in the bench.
+  ])('%s parses within 3 s', (_label, xml) => {
+    // About 0.2-0.4 s on the project machine; the bound is 10x that (the machine is shared: 20 000
+    // attributes took 1.7 s at load average 17). Quadratic behaviour would take minutes.
     const started = performance.now();
     expect(parseJUnit(xml).results).toHaveLength(1);
-    expect(performance.now() - started).toBeLessThan(10_000);
+    expect(performance.now() - started).toBeLessThan(3000);
   });
 });
 

@@ -204,8 +204,13 @@ describe('dozhim run (generic, real binary)', () => {
       let pids: number[] | undefined;
       while (Date.now() < deadline && pids === undefined) {
         await new Promise((r) => setTimeout(r, 50));
+        // The file may exist before its pids are written: only a full line of real pids counts
+        // (pid 0 would name our own process group, and kill(0, 0) always succeeds).
         pids = await readFile(pidFile, 'utf8').then(
-          (t) => t.split(' ').map(Number),
+          (t) => {
+            const found = t.trim().split(/\s+/).map(Number);
+            return found.length >= 2 && found.every((p) => Number.isInteger(p) && p > 0) ? found : undefined;
+          },
           () => undefined,
         );
       }

@@ -2,7 +2,7 @@ import { countStatuses, decide } from '@dozhim/core';
 import { getAdapter } from '../adapters/index.js';
 import { ciMetadata } from '../ci-env.js';
 import type { Deps } from '../deps.js';
-import { exitCodeForDecision, InfrastructureError, UsageError } from '../exit-codes.js';
+import { ExitCode, exitCodeForDecision, InfrastructureError, UsageError } from '../exit-codes.js';
 import type { ResolvedOptions } from '../options.js';
 import { createPrinter, decisionLine } from '../output.js';
 import { nextPlan, runLoop } from '../run-loop.js';
@@ -137,8 +137,17 @@ export async function attemptCommand(
   const summary = await finishRun(session, options, printer, loop);
   const mine = loop.attempts.find((a) => a.number === number);
   const d = loop.decision;
+  // A shard's results that stayed in this job's local state never reach the rerun job: however its
+  // tests went, the job failed to do its part.
+  const lost = shard !== undefined && store.reporter !== undefined && !store.usingReporter;
+  if (lost) {
+    printer.warn(
+      `dozhim: shard ${options.shard} of run ${runId} could not reach the reporter; its results are only in ${store.local.stateDir}, so the rerun job cannot see them (exit 7)\n`,
+    );
+  }
+  const exitCode = lost ? ExitCode.Infrastructure : loop.exitCode;
   return {
-    exitCode: loop.exitCode,
+    exitCode,
     report: {
       ...base,
       mode: summary.mode,
@@ -158,7 +167,7 @@ export async function attemptCommand(
         : null,
       failing: summary.failing,
       flaky: summary.flaky,
-      exitCode: loop.exitCode,
+      exitCode,
     },
   };
 }

@@ -22,7 +22,14 @@ export async function uploadCommand(
   const results: TestResult[] = [];
   for (const file of options.files) {
     try {
-      results.push(...(await readJUnitFile(file, { source: file })).results);
+      // Files under the working directory get relative paths in ids, as the adapters' reports do.
+      const report = await readJUnitFile(file, {
+        source: file,
+        baseDir: options.cwd,
+        repeats: options.junitRepeats ?? 'executions',
+      });
+      for (const w of report.warnings) printer.warn(`dozhim: WARNING: ${file}: ${w}\n`);
+      results.push(...report.results);
     } catch (e) {
       if (e instanceof JUnitParseError)
         throw new InfrastructureError(`cannot read ${file}: ${e.code}: ${e.message}`);
