@@ -2,9 +2,10 @@ import { mkdir, rm, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import type { TestResult } from '@dozhim/core';
 import { NONE } from './adapters/index.js';
-import type { FrameworkAdapter, TestRef } from './adapters/types.js';
+import type { FrameworkAdapter, TestRef, TestUnit } from './adapters/types.js';
 import { buildCommand, type CommandSpec, placeholderEnv } from './command-line.js';
 import type { Deps } from './deps.js';
+import { UsageError } from './exit-codes.js';
 import {
   attemptJUnitPath,
   collectReports,
@@ -65,6 +66,7 @@ export function noResult(ref: TestRef): TestResult {
     classname: ref.classname,
     name: ref.name,
     ...(ref.file ? { file: ref.file } : {}),
+    ...(ref.project ? { project: ref.project } : {}),
     status: 'failed',
     durationMs: 0,
     message: NO_RESULT_MESSAGE,
@@ -75,19 +77,90 @@ export function noResult(ref: TestRef): TestResult {
   };
 }
 
+/** The message of a group failure (hook, collection error, `<init>`) whose unit failed again otherwise. */
+export const UNIT_FAILED_AGAIN = 'its group failed again';
+
+const failing = (r: TestResult): boolean => r.status === 'failed' || r.status === 'error';
+
+/** Result of a group failure whose unit ran on the rerun and reported no group failure: it passed. */
+function unitPassed(ref: TestRef, unit: TestUnit, covered: number): TestResult {
+  const { message: _m, type: _t, details: _d, ...rest } = noResult(ref);
+  return {
+    ...rest,
+    status: 'passed',
+    properties: { 'dozhim.unit': unit.label, 'dozhim.unitResults': String(covered) },
+  };
+}
+
 /**
- * A rerun's results: only the selected tests count (jest/vitest list the filtered-out tests as
- * skipped), and a selected test without a result is a failure.
+ * THE rule for which reported results count on a rerun. A result counts when its id was selected, or
+ * when it belongs to the unit of a selected ref (adapter.unitOf: a hook's describe, a module that did
+ * not import, a serial group, a subtest's parents): the unit was re-run whole, and every result of it
+ * is evidence. Everything else the framework reported (tests a pattern also caught, jest/vitest's
+ * filtered-out tests listed as skipped) is ignored.
+ *
+ * A selected ref without a result of its own:
+ * - a group failure (hook, collection error, `<init>`) whose unit reported results and no group
+ *   failure of its own: passed (the group ran and its setup worked this time);
+ * - the same, but the unit reported another group failure (another hook of the describe): failed,
+ *   pointing at it;
+ * - anything else (the unit reported nothing, an ordinary test): failed, "no result reported".
  */
 export function rerunResults(
   reported: readonly TestResult[],
   selection: readonly TestRef[],
-): { results: TestResult[]; missing: string[] } {
+  unitOf: (ref: TestRef) => TestUnit | undefined = () => undefined,
+): { results: TestResult[]; missing: string[]; counted: number } {
   const selected = new Set(selection.map((t) => t.id));
-  const results = reported.filter((r) => selected.has(r.id));
+  const units = selection.flatMap((ref) => {
+    const unit = unitOf(ref);
+    return unit ? [{ ref, unit }] : [];
+  });
+  const counts = (r: TestResult): boolean => selected.has(r.id) || units.some((u) => u.unit.covers(r));
+  const results = reported.filter(counts);
   const seen = new Set(results.map((r) => r.id));
-  const missingRefs = selection.filter((t) => !seen.has(t.id));
-  return { results: [...results, ...missingRefs.map(noResult)], missing: missingRefs.map((t) => t.id) };
+  const missing: string[] = [];
+  const synthesized: TestResult[] = [];
+  for (const ref of selection) {
+    if (seen.has(ref.id)) continue;
+    seen.add(ref.id);
+    const unit = unitOf(ref);
+    const covered = unit?.groupFailure ? results.filter((r) => unit.covers(r)) : [];
+    if (!unit?.groupFailure || covered.length === 0) {
+      missing.push(ref.id);
+      synthesized.push(noResult(ref));
+      continue;
+    }
+    const again = covered.find((r) => failing(r) && unitOf(r)?.groupFailure);
+    synthesized.push(
+      again
+        ? { ...noResult(ref), message: `${UNIT_FAILED_AGAIN}: ${again.id}`, type: 'dozhim.UnitFailedAgain' }
+        : unitPassed(ref, unit, covered.length),
+    );
+  }
+  return { results: [...results, ...synthesized], missing, counted: results.length };
+}
+
+/**
+ * Why a rerun cannot be run as asked (an infrastructure error, exit 7), or undefined: a selected group
+ * failure whose unit cannot be selected on its own.
+ */
+export function unrunnableSelection(
+  selection: readonly TestRef[],
+  unitOf: (ref: TestRef) => TestUnit | undefined,
+): string | undefined {
+  for (const ref of selection) {
+    const why = unitOf(ref)?.unrunnable;
+    if (why) return `cannot re-run ${ref.id}: ${why}`;
+  }
+  return undefined;
+}
+
+/** "3 tests: a, b, c" / "12 tests: a, b, c, … (9 more)" for messages naming a selection. */
+export function describeSelection(selection: readonly TestRef[], max = 5): string {
+  const shown = selection.slice(0, max).map((t) => t.id);
+  const more = selection.length > max ? `, … (${selection.length - max} more)` : '';
+  return `${selection.length} test${selection.length === 1 ? '' : 's'}: ${shown.join(', ')}${more}`;
 }
 
 const signalOf = (abort: AbortSignal): NodeJS.Signals =>
@@ -224,6 +297,27 @@ async function supervise(ctx: AttemptContext, spec: CommandSpec): Promise<Proces
 
 export async function executeAttempt(ctx: AttemptContext, plan: AttemptPlan): Promise<AttemptRun> {
   const { options, deps, printer } = ctx;
+  const refused = ctx.adapter.preflight?.(options.command, {
+    cwd: options.cwd,
+    junitPath: '',
+    threads: plan.threads,
+  });
+  if (refused) throw new UsageError(refused);
+  const unrunnable = plan.selection && unrunnableSelection(plan.selection, (r) => ctx.adapter.unitOf(r));
+  if (unrunnable) {
+    // Nothing is started: a partial rerun would leave the group's tests unaccounted for.
+    const now = new Date(deps.now()).toISOString();
+    return {
+      attempt: plan.attempt,
+      threads: plan.threads,
+      selected: plan.selection!.map((t) => t.id),
+      results: [],
+      exitCode: null,
+      startedAt: now,
+      finishedAt: now,
+      infrastructure: unrunnable,
+    };
+  }
   const { junitPath, spec, globs, before } = await prepare(ctx, plan);
   const selection = plan.selection;
 
@@ -247,10 +341,13 @@ export async function executeAttempt(ctx: AttemptContext, plan: AttemptPlan): Pr
     junitPath,
     ...(globs ? { globs } : {}),
     ...(before ? { before } : {}),
+    repeats: options.junitRepeats ?? ctx.adapter.repeats,
+    ...(ctx.adapter.normalize ? { normalize: ctx.adapter.normalize } : {}),
   });
   for (const u of collected.unreadable) {
     printer.warn(`dozhim: ignoring unreadable report ${u.file}: ${u.reason}\n`);
   }
+  for (const w of collected.warnings) printer.warn(`dozhim: warning: ${w}\n`);
   const base = {
     attempt: plan.attempt,
     threads: plan.threads,
@@ -276,7 +373,14 @@ export async function executeAttempt(ctx: AttemptContext, plan: AttemptPlan): Pr
     lookedAt: globs ? `matching ${globs.join(', ')} (new or changed during this attempt)` : `at ${junitPath}`,
     ...(options.attemptTimeoutMs ? { timeoutMs: options.attemptTimeoutMs } : {}),
   });
-  if (problem) return { ...base, results: [], infrastructure: problem };
+  if (problem) {
+    // On a rerun, say what was asked for: a selection the framework rejected (jest's "No tests found"
+    // writes no report) is the likeliest cause.
+    const asked = selection ? `; the rerun selection was ${describeSelection(selection)}` : '';
+    return { ...base, results: [], infrastructure: `${problem}${asked}` };
+  }
+  const incomplete = ctx.adapter.incomplete?.(result.exitCode);
+  if (incomplete) return { ...base, results: [], infrastructure: incomplete };
 
   if (
     result.exitCode !== 0 &&
@@ -288,7 +392,16 @@ export async function executeAttempt(ctx: AttemptContext, plan: AttemptPlan): Pr
     );
   }
   if (!selection) return { ...base, results: collected.results };
-  const { results, missing } = rerunResults(collected.results, selection);
+  const { results, missing, counted } = rerunResults(collected.results, selection, (r) =>
+    ctx.adapter.unitOf(r),
+  );
+  if (counted === 0 && selection.length > 0) {
+    // Nothing the rerun reported is one of the selected tests (pytest's exit 5 "no tests ran", jest's
+    // "No tests found", an empty report): the selection did not reach the framework, which says
+    // nothing about the tests. Never "no test passed after retry".
+    const why = `the rerun selection matched no test (${collected.results.length} result(s) reported, none selected): ${describeSelection(selection)}`;
+    return { ...base, results: [], infrastructure: why };
+  }
   if (missing.length > 0) {
     printer.warn(`dozhim: ${missing.length} selected test(s) reported no result; counted as failed\n`);
   }

@@ -1,6 +1,6 @@
 import { stat } from 'node:fs/promises';
 import { isAbsolute, join, resolve } from 'node:path';
-import { JUnitParseError, readJUnitFile, type TestResult } from '@dozhim/core';
+import { JUnitParseError, type RepeatRule, readJUnitFile, type TestResult } from '@dozhim/core';
 
 /**
  * Finds and reads the JUnit reports of ONE attempt.
@@ -71,6 +71,8 @@ export interface CollectedReports {
   results: TestResult[];
   /** Files that matched but could not be read as JUnit, with the reason. */
   unreadable: { file: string; reason: string }[];
+  /** The reader's warnings (e.g. one id reported twice, read as two executions), prefixed by the file. */
+  warnings: string[];
 }
 
 export interface CollectOptions {
@@ -80,6 +82,13 @@ export interface CollectOptions {
   /** User `--junit` glob or the adapter's report globs; only files new or changed since `before` count. */
   globs?: readonly string[];
   before?: Fingerprints;
+  /**
+   * How a test reported more than once in one file is read (core's `ReadOptions.repeats`): the
+   * caller passes `options.junitRepeats ?? adapter.repeats`. Default: core's (`executions`).
+   */
+  repeats?: RepeatRule;
+  /** The adapter's fix-ups of what its producer writes (FrameworkAdapter.normalize), per file. */
+  normalize?: (results: TestResult[]) => TestResult[];
 }
 
 export async function collectReports(options: CollectOptions): Promise<CollectedReports> {
@@ -98,15 +107,22 @@ export async function collectReports(options: CollectOptions): Promise<Collected
   const results: TestResult[] = [];
   const unreadable: CollectedReports['unreadable'] = [];
   const read: string[] = [];
+  const warnings: string[] = [];
   for (const file of files) {
     try {
-      const report = await readJUnitFile(file, { source: file });
-      results.push(...report.results);
+      // baseDir: absolute file paths (mocha) become cwd-relative, so ids do not depend on the checkout.
+      const report = await readJUnitFile(file, {
+        source: file,
+        baseDir: options.cwd,
+        ...(options.repeats ? { repeats: options.repeats } : {}),
+      });
+      results.push(...(options.normalize ? options.normalize(report.results) : report.results));
+      for (const w of report.warnings) warnings.push(`${file}: ${w}`);
       read.push(file);
     } catch (e) {
       const reason = e instanceof JUnitParseError ? `${e.code}: ${e.message}` : (e as Error).message;
       unreadable.push({ file, reason });
     }
   }
-  return { files: read, results, unreadable };
+  return { files: read, results, unreadable, warnings };
 }

@@ -44,7 +44,49 @@ describe('junit-collect', () => {
     expect(got.files).toEqual([]);
     expect(got.unreadable.map((u) => u.file)).toEqual([join(dir, 'broken.xml')]);
     const none = await collectReports({ cwd: dir, junitPath: join(dir, 'missing.xml') });
-    expect(none).toEqual({ files: [], results: [], unreadable: [] });
+    expect(none).toEqual({ files: [], results: [], unreadable: [], warnings: [] });
+  });
+});
+
+describe('junit-collect: repeats, normalize, paths', () => {
+  // One id twice in one report: a failed then a passed testcase.
+  const twice =
+    '<testsuite name="s"><testcase classname="c" name="t"><failure message="boom"/></testcase>' +
+    '<testcase classname="c" name="t"/></testsuite>';
+
+  it('reads repeats as executions by default (the failure stays, with a warning) and as retries when told', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'dozhim-collect-'));
+    await writeFile(join(dir, 'j.xml'), twice);
+    const executions = await collectReports({
+      cwd: dir,
+      junitPath: join(dir, 'j.xml'),
+      repeats: 'executions',
+    });
+    expect(executions.results.map((r) => r.status)).toEqual(['failed']);
+    expect(executions.warnings).toHaveLength(1);
+    expect(executions.warnings[0]).toContain(join(dir, 'j.xml'));
+    const retries = await collectReports({ cwd: dir, junitPath: join(dir, 'j.xml'), repeats: 'retries' });
+    expect(retries.results.map((r) => [r.status, r.retries.map((x) => x.kind)])).toEqual([
+      ['passed', ['flakyFailure']],
+    ]);
+    // No rule given: core's default, which must be the one that keeps the failure.
+    const dflt = await collectReports({ cwd: dir, junitPath: join(dir, 'j.xml') });
+    expect(dflt.results.map((r) => r.status)).toEqual(['failed']);
+  });
+
+  it("applies the adapter's normalize to each file, and makes absolute file paths cwd-relative", async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'dozhim-collect-'));
+    const abs = join(dir, 'tests/a.spec.mjs');
+    await writeFile(
+      join(dir, 'j.xml'),
+      `<testsuite name="s" file="${abs}"><testcase classname="x" name="kept"/><testcase classname="x" name="dropped"/></testsuite>`,
+    );
+    const got = await collectReports({
+      cwd: dir,
+      junitPath: join(dir, 'j.xml'),
+      normalize: (results) => results.filter((r) => r.name !== 'dropped'),
+    });
+    expect(got.results.map((r) => [r.name, r.file])).toEqual([['kept', 'tests/a.spec.mjs']]);
   });
 });
 

@@ -20,3 +20,9 @@ export function mergeEnv(additions: readonly CommandAdditions[]): Record<string,
 }
 
 export const NONE: CommandAdditions = Object.freeze({ args: [], env: {} }) as CommandAdditions;
+
+/** The program of a command: argv[0], or the first word of a one-string shell command. */
+export function programOf(command: readonly string[]): string {
+  const first = command.length === 1 ? (command[0] ?? '').trim().split(/\s+/)[0] : command[0];
+  return first ?? '';
+}

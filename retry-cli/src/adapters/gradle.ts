@@ -1,5 +1,6 @@
 import { byClass } from './jvm.js';
 import type { FrameworkAdapter, TestRef } from './types.js';
+import { suiteLevelUnit } from './units.js';
 
 /**
  * Gradle: one `--tests Class.method` pair per test (argv elements, so no shell quoting is involved).
@@ -11,6 +12,9 @@ function filters(tests: readonly TestRef[]): string[] {
 
 export const gradle: FrameworkAdapter = {
   name: 'gradle',
+  repeats: 'executions',
+  // `<init>` (a class that failed as a whole) is no method name: byClass() selects its class whole.
+  unitOf: suiteLevelUnit,
   reportGlobs: ['**/build/test-results/**/TEST-*.xml'],
   report: () => ({ args: [], env: {} }),
   threads: (ctx) => ({ args: [`--max-workers=${ctx.threads}`], env: {} }),

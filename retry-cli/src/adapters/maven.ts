@@ -1,5 +1,6 @@
 import { byClass } from './jvm.js';
 import type { FrameworkAdapter, TestRef } from './types.js';
+import { suiteLevelUnit } from './units.js';
 
 /**
  * Maven Surefire/Failsafe. `-Dtest=Class#m1+m2,Other#m` selects methods; the failIfNo* flags keep a
@@ -14,6 +15,9 @@ export function mavenTestFilter(tests: readonly TestRef[]): string {
 
 export const maven: FrameworkAdapter = {
   name: 'maven',
+  repeats: 'executions',
+  // `<init>` (a class that failed as a whole) is no method name: byClass() selects its class whole.
+  unitOf: suiteLevelUnit,
   reportGlobs: ['**/target/surefire-reports/TEST-*.xml', '**/target/failsafe-reports/TEST-*.xml'],
   report: () => ({ args: [], env: {} }),
   threads: (ctx) => ({ args: [`-DforkCount=${ctx.threads}`], env: {} }),

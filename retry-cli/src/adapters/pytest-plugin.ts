@@ -35,10 +35,20 @@ def pytest_collection_modifyitems(session, config, items):
     if not selection:
         return
     with open(selection, encoding="utf-8") as f:
-        wanted = {tuple(pair) for pair in json.load(f)}
+        chosen = json.load(f)
+    wanted = {tuple(pair) for pair in chosen["tests"]}
+    # Units (a module or package that failed to collect): every test whose classname is inside them.
+    units = tuple(chosen["units"])
+
+    def selected(nodeid):
+        classname, name = _junit_identity(nodeid)
+        return (classname, name) in wanted or any(
+            classname == u or classname.startswith(u + ".") for u in units
+        )
+
     keep, drop, seen = [], [], set()
     for item in items:
-        if _junit_identity(item.nodeid) in wanted and item.nodeid not in seen:
+        if selected(item.nodeid) and item.nodeid not in seen:
             seen.add(item.nodeid)
             keep.append(item)
         else:
@@ -49,16 +59,21 @@ def pytest_collection_modifyitems(session, config, items):
 `;
 
 /**
- * Writes the plugin and the selection (JSON pairs [classname, name]) next to the attempt's report, and
+ * Writes the plugin and the selection (JSON: `tests` as [classname, name] pairs, `units` as dotted
+ * module or package paths whose tests are all kept) next to the attempt's report, and
  * returns what loads them. The only adapter with a side effect: pytest has no argv form for "exactly these".
  */
-export function pluginSelection(tests: readonly TestRef[], junitPath: string): CommandAdditions {
+export function pluginSelection(
+  tests: readonly TestRef[],
+  units: readonly string[],
+  junitPath: string,
+): CommandAdditions {
   // One folder per report path: shards of one attempt sharing a state dir must not overwrite each other.
   const dir = join(dirname(junitPath), `dozhim-pytest-${basename(junitPath, '.xml')}`);
   mkdirSync(dir, { recursive: true });
   writeFileSync(join(dir, `${PLUGIN_MODULE}.py`), PLUGIN_SOURCE);
   const selectionFile = join(dir, 'selection.json');
-  writeFileSync(selectionFile, JSON.stringify(tests.map((t) => [t.classname, t.name])));
+  writeFileSync(selectionFile, JSON.stringify({ tests: tests.map((t) => [t.classname, t.name]), units }));
   const pythonPath = [dir, process.env.PYTHONPATH].filter(Boolean).join(delimiter);
   return { args: ['-p', PLUGIN_MODULE], env: { PYTHONPATH: pythonPath, [SELECTION_ENV]: selectionFile } };
 }

@@ -1,3 +1,5 @@
+import type { RepeatRule, TestResult } from '@dozhim/core';
+
 // CONTRACT between the run loop (retry-cli/src/*) and the framework adapters (retry-cli/src/adapters/*).
 
 export type FrameworkName =
@@ -19,6 +21,40 @@ export interface TestRef {
   classname: string;
   name: string;
   file?: string;
+  /** Playwright's project (core's `TestResult.project`), part of the id and of the selection. */
+  project?: string;
+  /**
+   * The result's JUnit properties, when the caller has them (Playwright marks serial-mode tests with a
+   * `serial` property). Optional: a unit that needs them falls back to the smaller unit without.
+   */
+  properties?: Readonly<Record<string, string>>;
+}
+
+/** How a framework's report writes a test that appears more than once (core's `ReadOptions.repeats`). */
+export type { RepeatRule } from '@dozhim/core';
+
+/**
+ * The smallest group of tests that must be re-run together because a failure belongs to the group,
+ * not to one test: a hook or fixture setup, a collection/import error, a serial group, core's
+ * suite-level `<init>` result. Its tests are selected together and all their results count on the
+ * rerun, even though their ids were not selected one by one.
+ */
+export interface TestUnit {
+  /** For messages: `describe "hooked" in tests/hook.spec.mjs`. */
+  label: string;
+  /**
+   * True when the failing ref is a record of the group itself (hook, collection error, `<init>`), which
+   * a passing run of the group does not report again; false when it is a real test of the group (the
+   * first failed test of a serial group), which reports its own result.
+   */
+  groupFailure: boolean;
+  /** Whether a reported result belongs to the unit (its result counts on the rerun). */
+  covers(result: TestRef): boolean;
+  /**
+   * Set when the unit cannot be selected on its own (e.g. an xdist worker's collection mismatch): the
+   * rerun is an infrastructure error naming this reason, never a silent partial rerun.
+   */
+  unrunnable?: string;
 }
 
 export interface AdapterContext {
@@ -44,11 +80,40 @@ export interface CommandAdditions {
 export interface FrameworkAdapter {
   name: FrameworkName;
   /**
+   * How the producer writes a test seen twice in one report: `retries` (Playwright, gotestsum
+   * `--rerun-fails`: the repeats are tries of one test) or `executions` (distinct executions: any
+   * failure fails). `--junit-repeats` overrides it.
+   */
+  repeats: RepeatRule;
+  /**
+   * The unit a failing result belongs to when the failure is not one test's own (see TestUnit), or
+   * undefined for an ordinary test, which is selected and counted alone. `select()` selects the units
+   * of the refs it is given; the run loop counts the units' results (execute-attempt.ts).
+   */
+  unitOf(ref: TestRef): TestUnit | undefined;
+  /**
+   * Fixes what the producer writes before ids are compared (e.g. jest-junit's leading separator on a
+   * top-level test, go's parent tests whose failure is their subtests'). Pure; absent: unchanged.
+   */
+  normalize?(results: TestResult[]): TestResult[];
+  /**
    * Globs (relative to cwd) where the framework writes its reports when it cannot be told to write to
    * ctx.junitPath (Maven Surefire, Gradle): the run loop uses them when `--junit` is not given, and must
    * only take files modified during this attempt. Absent when `report()` directs output to ctx.junitPath.
    */
   reportGlobs?: string[];
+  /**
+   * Why the preset cannot work with the user's command (`--framework go` without gotestsum), or
+   * undefined. Checked before an attempt is started; a reason is a usage error (exit 2). May look at
+   * the machine (whether a plugin is installed), so it is the one hook allowed to spawn a probe.
+   */
+  preflight?(command: readonly string[], ctx: AdapterContext): string | undefined;
+  /**
+   * Why the command's exit status says the run stopped before running the tests it was given
+   * (pytest's exit 2: interrupted by a collection error or a KeyboardInterrupt), or undefined. Its
+   * report then says nothing about the tests that did not run: an infrastructure error (exit 7).
+   */
+  incomplete?(exitCode: number | null): string | undefined;
   /** How to make the framework write its JUnit report to ctx.junitPath (args and/or env). */
   report(ctx: AdapterContext): CommandAdditions;
   /** How to pass the thread count (empty when the framework has no such knob). */

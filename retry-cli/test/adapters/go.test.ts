@@ -19,7 +19,7 @@ describe('go adapter', () => {
     );
   });
 
-  it('passes -run after the user packages (no package paths: they would end go test flag parsing), --junitfile before the user separator', () => {
+  it('passes -run after the user packages (no package paths there: they would end go test flag parsing), --junitfile and the failing packages (--packages) before the user separator', () => {
     const tests = [ref('example.com/m/b', 'TestB'), ref('example.com/m/a', 'TestA/sub')];
     const argv = applyAdditions(
       ['gotestsum', '--', '-count=1', './...'],
@@ -29,6 +29,8 @@ describe('go adapter', () => {
       'gotestsum',
       '--junitfile',
       '/tmp/j.xml',
+      '--packages',
+      'example.com/m/b example.com/m/a',
       '--',
       '-count=1',
       './...',

@@ -51,7 +51,12 @@ describe('pytest adapter', () => {
   it('de-duplicates, and asks for xunit1 at the attempt path with xdist workers', () => {
     const t = ref('tests.test_top', 'a', 'tests/test_top.py');
     expect(pytest.selectors([t, t], ctx())).toEqual(['tests/test_top.py::a']);
-    expect(pytest.report(ctx()).args).toEqual(['--junitxml=/tmp/x y/j.xml', '-o', 'junit_family=xunit1']);
+    expect(pytest.report(ctx()).args).toEqual([
+      '--junitxml=/tmp/x y/j.xml',
+      '-o',
+      'junit_family=xunit1',
+      '--continue-on-collection-errors',
+    ]);
     expect(pytest.threads(ctx()).args).toEqual(['-n', '4']);
   });
 
@@ -62,9 +67,10 @@ describe('pytest adapter', () => {
     expect(args).toEqual([`tests/test_top.py::t[${HOSTILE}]`, '-p', 'dozhim_select']);
     const pluginDir = join(root, 'attempt-2', 'dozhim-pytest-junit');
     expect(env.PYTHONPATH?.split(':')[0]).toBe(pluginDir);
-    expect(JSON.parse(readFileSync(env.DOZHIM_PYTEST_SELECT!, 'utf8'))).toEqual([
-      ['tests.test_top', `t[${HOSTILE}]`],
-    ]);
+    expect(JSON.parse(readFileSync(env.DOZHIM_PYTEST_SELECT!, 'utf8'))).toEqual({
+      tests: [['tests.test_top', `t[${HOSTILE}]`]],
+      units: [],
+    });
     expect(existsSync(join(pluginDir, 'dozhim_select.py'))).toBe(true);
   });
 
@@ -78,8 +84,14 @@ describe('pytest adapter', () => {
       junitPath: join(root, 'attempt-3', 'junit-s2.xml'),
     });
     expect(a.env.DOZHIM_PYTEST_SELECT).not.toBe(b.env.DOZHIM_PYTEST_SELECT);
-    expect(JSON.parse(readFileSync(a.env.DOZHIM_PYTEST_SELECT!, 'utf8'))).toEqual([['m', 'a']]);
-    expect(JSON.parse(readFileSync(b.env.DOZHIM_PYTEST_SELECT!, 'utf8'))).toEqual([['m', 'b']]);
+    expect(JSON.parse(readFileSync(a.env.DOZHIM_PYTEST_SELECT!, 'utf8'))).toEqual({
+      tests: [['m', 'a']],
+      units: [],
+    });
+    expect(JSON.parse(readFileSync(b.env.DOZHIM_PYTEST_SELECT!, 'utf8'))).toEqual({
+      tests: [['m', 'b']],
+      units: [],
+    });
   });
 
   it('writes nothing and returns node ids when there is no attempt report path (dozhim failed)', () => {

@@ -1,0 +1,3 @@
+module example.com/dozhim/honest
+
+go 1.19
