@@ -329,8 +329,17 @@ export async function executeAttempt(ctx: AttemptContext, plan: AttemptPlan): Pr
     command: spec.display,
   };
   const section = `dozhim_attempt_${plan.attempt}`;
-  if (printer.gitlab) printer.info(sectionStart(section, attemptTitle(header), deps.now() / 1000));
-  printer.info(attemptHeader(header, printer.style));
+  // In GitLab the section's own title line is the header: printing both would say it twice.
+  if (printer.gitlab) {
+    printer.info(
+      sectionStart(
+        section,
+        printer.style.bold(printer.style.cyan(`==> ${attemptTitle(header)}`)),
+        deps.now() / 1000,
+      ),
+    );
+    printer.info(`${printer.style.dim(`$ ${header.command}`)}\n`);
+  } else printer.info(attemptHeader(header, printer.style));
   const startedMs = deps.now();
   const result = await supervise(ctx, spec);
   const finishedMs = deps.now();

@@ -38,7 +38,16 @@ export function testRefs(attempts: readonly StoredAttempt[], ids: readonly strin
   return ids.map((id) => {
     const r = state.tests.get(id)?.latest;
     return r
-      ? { id, suite: r.suite, classname: r.classname, name: r.name, ...(r.file ? { file: r.file } : {}) }
+      ? {
+          id,
+          suite: r.suite,
+          classname: r.classname,
+          name: r.name,
+          ...(r.file ? { file: r.file } : {}),
+          ...(r.project ? { project: r.project } : {}),
+          // Playwright's serial groups are found through the test's annotations.
+          ...(Object.keys(r.properties).length > 0 ? { properties: r.properties } : {}),
+        }
       : { id, suite: '', classname: '', name: id };
   });
 }

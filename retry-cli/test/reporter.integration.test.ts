@@ -105,6 +105,8 @@ describe('dozhim with the reporter', () => {
       new RegExp(`${esc(ESC)}section_start:\\d+:dozhim_attempt_1\\[collapsed=true\\]\r${esc(ESC)}`),
     );
     expect(r.stdout).toMatch(new RegExp(`${esc(ESC)}section_end:\\d+:dozhim_attempt_2\r${esc(ESC)}`));
+    // The section's title is the attempt header: said once per attempt, not twice.
+    expect(r.stdout.split('dozhim: attempt 1/').length - 1).toBe(1);
 
     const run = await getJson(`${url}/api/v1/runs/${enc}`);
     expect(run.run).toMatchObject({ project: 'team/e2e', branch: 'main', commit: 'abc123' });

@@ -96,6 +96,7 @@ describe('Playwright: a serial group whose first failure stops the group; one te
       expect(counts(r.ran)[`${p}.checkout.pay`], p).toBe(1);
       expect(counts(r.ran)[`${p}.checkout.ship`], p).toBe(1);
       expect(counts(r.ran)[`${p}.checkout.add`], p).toBe(2);
+      expect(counts(r.ran)[`${p}.checkout.login`], p).toBe(2);
     }
     expect(r.ran).not.toContain('alpha.skipped');
     const merged = await r.merged();
