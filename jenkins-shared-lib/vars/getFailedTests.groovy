@@ -7,6 +7,11 @@ import io.dozhim.jenkins.Options
  * Parameters: getFailedTests.txt.
  */
 
+/** getFailedTests(runId, format: 'pytest'): Groovy passes the named arguments first, as a Map. */
+List call(Map config, String runId) {
+    return call(runId, config)
+}
+
 List call(String runId, Map config = [:]) {
     Map all = [runId: runId]
     all.putAll(config)
