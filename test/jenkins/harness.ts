@@ -1,9 +1,8 @@
 // Runs scenarios through test/jenkins/harness/pipeline-harness.groovy (Debian's groovy 2.4, the Groovy of
 // Jenkins core): the library's real vars/*.groovy and src/ against a recording stand-in for the pipeline DSL.
 import { spawn, spawnSync } from 'node:child_process';
-import { writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { readFileSync } from 'node:fs';
 import { DOZHIM, REPO } from '../e2e/helpers.js';
 
 export const LIBRARY = join(REPO, 'jenkins-shared-lib');
@@ -89,14 +88,24 @@ export interface BuildRecord {
 }
 
 /** Runs the scenarios in ONE groovy process (JVM start-up is ~1-2 s) and returns a record per scenario. */
-export function runScenarios(scenarios: Scenario[], dir: string, timeoutMs = 240_000): Promise<BuildRecord[]> {
+export function runScenarios(
+  scenarios: Scenario[],
+  dir: string,
+  timeoutMs = 240_000,
+): Promise<BuildRecord[]> {
   const input = join(dir, 'scenarios.json');
   const output = join(dir, 'results.json');
   writeFileSync(input, JSON.stringify({ library: LIBRARY, scenarios, shTimeoutMs: 120_000 }));
   return new Promise((resolve, reject) => {
     const child = spawn(
       'groovy',
-      ['-cp', `${join(LIBRARY, 'src')}:${join(HARNESS, 'stubs')}`, join(HARNESS, 'pipeline-harness.groovy'), input, output],
+      [
+        '-cp',
+        `${join(LIBRARY, 'src')}:${join(HARNESS, 'stubs')}`,
+        join(HARNESS, 'pipeline-harness.groovy'),
+        input,
+        output,
+      ],
       { env: { ...process.env, JAVA_HOME, NO_COLOR: '1' }, stdio: ['ignore', 'pipe', 'pipe'] },
     );
     let out = '';

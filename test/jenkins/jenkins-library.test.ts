@@ -90,7 +90,13 @@ function job(name: string, suiteArgs: string, env: Record<string, string> = {}, 
 }
 
 /** A job: mode build: testsWithRerun triggers the downstream job 'e2e-tests' (its own sample state). */
-const jobBuild = (name: string, suiteArgs: string, options = '', jobEnv: Record<string, string> = {}, jobScript?: string) =>
+const jobBuild = (
+  name: string,
+  suiteArgs: string,
+  options = '',
+  jobEnv: Record<string, string> = {},
+  jobScript?: string,
+) =>
   scenario(
     name,
     `node { return testsWithRerun(job: 'e2e-tests', cli: params.cli, credentialsId: 'dozhim-token'${options ? `, ${options}` : ''}) }`,
@@ -167,7 +173,11 @@ beforeAll(async () => {
     commandBuild('cmd-no-progress', '--tests 10 --fail 2 --persistent'),
     commandBuild('cmd-down', '--tests 6 --fail 1', 'reporterUrl: params.down'),
     commandBuild('cmd-fail-on-flaky', '--tests 4 --fail 1', 'failOnFlaky: true, errorOnFailure: false'),
-    commandBuild('cmd-flaky-success', '--tests 4 --fail 1', "flakyResult: 'SUCCESS', threadsSchedule: [6, 3]"),
+    commandBuild(
+      'cmd-flaky-success',
+      '--tests 4 --fail 1',
+      "flakyResult: 'SUCCESS', threadsSchedule: [6, 3]",
+    ),
     commandBuild('cmd-infra', '--tests 4 --crash'),
     scenario(
       'cmd-invalid',
@@ -195,10 +205,16 @@ beforeAll(async () => {
       '--tests 5',
       '',
       {},
-      DOWNSTREAM.replace(/junit "reports/, "error('deploy step failed after the tests')\n            junit \"reports"),
+      DOWNSTREAM.replace(
+        /junit "reports/,
+        "error('deploy step failed after the tests')\n            junit \"reports",
+      ),
     ),
     scenario('job-parallel', parallelJobs, {
-      jobs: { 'java-tests': job('job-parallel-java', '--tests 6 --fail 2'), 'kotlin-tests': job('job-parallel-kotlin', '--tests 4') },
+      jobs: {
+        'java-tests': job('job-parallel-java', '--tests 6 --fail 2'),
+        'kotlin-tests': job('job-parallel-kotlin', '--tests 4'),
+      },
     }),
     scenario('describe-options', describeOptions),
   ];
@@ -223,7 +239,10 @@ afterAll(async () => {
 async function reporterRun(runId: string) {
   const res = await fetch(`${reporter.url}/api/v1/runs/${encodeURIComponent(runId)}`);
   expect(res.status, `run ${runId} in the reporter`).toBe(200);
-  return (await res.json()) as { attempts: { attempt: number }[]; current: { failing: string[]; flaky: string[] } };
+  return (await res.json()) as {
+    attempts: { attempt: number }[];
+    current: { failing: string[]; flaky: string[] };
+  };
 }
 
 /** Library scenarios must break no rule of the harness, and never echo the token. */
@@ -263,7 +282,12 @@ describe('command: mode, one dozhim attempt per stage', () => {
     expect(r.junit).toHaveLength(1);
     expect(r.junit[0]).toMatchObject({ tests: 5, failed: 0, flaky: 0, resultAfter: 'SUCCESS' });
     // BUILD_TAG of a multibranch job: %2F and a space are no run id characters.
-    expect(r.returned).toMatchObject({ runId: 'jenkins-org/repo/feature_2Ffoo_7', outcome: 'passed', result: 'SUCCESS', mode: 'reporter' });
+    expect(r.returned).toMatchObject({
+      runId: 'jenkins-org/repo/feature_2Ffoo_7',
+      outcome: 'passed',
+      result: 'SUCCESS',
+      mode: 'reporter',
+    });
     expect(suiteRuns(state('cmd-green'))).toEqual([{ threads: 8, tests: '*' }]);
     expect((await reporterRun('jenkins-org/repo/feature_2Ffoo_7')).attempts).toHaveLength(1);
   });
@@ -281,8 +305,19 @@ describe('command: mode, one dozhim attempt per stage', () => {
     expect(r.unstable[0]).toContain('gen::t001, gen::t002, gen::t003');
     // One junit call, on the merged report: flaky marks, no failure, so junit itself left the build green.
     expect(r.junit).toHaveLength(1);
-    expect(r.junit[0]).toMatchObject({ tests: 20, failed: 0, flaky: 3, resultBefore: 'SUCCESS', resultAfter: 'SUCCESS' });
-    expect(r.returned).toMatchObject({ outcome: 'flaky', result: 'UNSTABLE', flaky: ids(1, 2, 3), failing: [] });
+    expect(r.junit[0]).toMatchObject({
+      tests: 20,
+      failed: 0,
+      flaky: 3,
+      resultBefore: 'SUCCESS',
+      resultAfter: 'SUCCESS',
+    });
+    expect(r.returned).toMatchObject({
+      outcome: 'flaky',
+      result: 'UNSTABLE',
+      flaky: ids(1, 2, 3),
+      failing: [],
+    });
     expect(r.returned.attempts.map((a: { threads: number }) => a.threads)).toEqual([8, 4]);
     const run = await reporterRun('jenkins-cmd-flaky-1');
     expect(run.attempts).toHaveLength(2);
@@ -316,7 +351,11 @@ describe('command: mode, one dozhim attempt per stage', () => {
   it('reporter down: the attempts go on in local state with a loud warning, in bounded time', () => {
     const r = clean('cmd-down');
     expect(stageNames(r)).toEqual(['Attempt 1 · 8 threads · all tests', 'Attempt 2 · 4 threads · 1 test']);
-    expect(r.echoes.some((e) => e.startsWith('WARNING: the reporter http://127.0.0.1:') && e.includes('local state only'))).toBe(true);
+    expect(
+      r.echoes.some(
+        (e) => e.startsWith('WARNING: the reporter http://127.0.0.1:') && e.includes('local state only'),
+      ),
+    ).toBe(true);
     expect(r.returned).toMatchObject({ mode: 'local', outcome: 'flaky', flaky: ids(1) });
     expect(r.result).toBe('UNSTABLE');
     expect(r.ms).toBeLessThan(120_000);
@@ -352,9 +391,11 @@ describe('command: mode, one dozhim attempt per stage', () => {
     expect(msg).toContain('testsWithRerun: unknown option thread (known:');
     expect(msg).toContain('testsWithRerun: give exactly one of command');
     expect(msg).toContain("testsWithRerun: threads must be a positive whole number, got '0'");
-    expect(msg).toContain("testsWithRerun: maxFailed must be a whole number like 40 or a percent like 10%, got 'lots'");
+    expect(msg).toContain(
+      "testsWithRerun: maxFailed must be a whole number like 40 or a percent like 10%, got 'lots'",
+    );
     expect(msg).toContain("testsWithRerun: flakyResult must be UNSTABLE or SUCCESS, got 'GREEN'");
-    expect(msg).toContain("testsWithRerun: runId must be 1-200 characters");
+    expect(msg).toContain('testsWithRerun: runId must be 1-200 characters');
   });
 
   it('two parallel branches: their own run ids (BUILD_TAG-label), their own stages and reports', async () => {
@@ -366,7 +407,11 @@ describe('command: mode, one dozhim attempt per stage', () => {
       'kotlin · Attempt 1 · 8 threads · all tests',
     ]);
     expect(r.stages.find((s) => s.name.startsWith('kotlin'))?.path).toEqual(['[kotlin]']);
-    expect(r.returned.java).toMatchObject({ runId: 'jenkins-cmd-parallel-1-java', outcome: 'flaky', flaky: ids(1, 2) });
+    expect(r.returned.java).toMatchObject({
+      runId: 'jenkins-cmd-parallel-1-java',
+      outcome: 'flaky',
+      flaky: ids(1, 2),
+    });
     expect(r.returned.kotlin).toMatchObject({ runId: 'jenkins-cmd-parallel-1-kotlin', outcome: 'passed' });
     expect(r.junit.map((j) => j.testResults).sort()).toEqual([
       'dozhim-report-jenkins-cmd-parallel-1-java.xml',
@@ -380,9 +425,22 @@ describe('command: mode, one dozhim attempt per stage', () => {
   it('startTests and getFailedTests compose a loop: attempt 2 reruns only what getFailedTests listed', () => {
     const r = clean('cmd-composed');
     expect(r.stages).toEqual([]);
-    expect(r.returned.first).toMatchObject({ attempt: 1, ran: true, threads: 6, status: 1, failing: ids(1, 2) });
+    expect(r.returned.first).toMatchObject({
+      attempt: 1,
+      ran: true,
+      threads: 6,
+      status: 1,
+      failing: ids(1, 2),
+    });
     expect(r.returned.failing).toEqual(ids(1, 2));
-    expect(r.returned.second).toMatchObject({ attempt: 2, ran: true, threads: 3, selected: 2, status: 0, flaky: ids(1, 2) });
+    expect(r.returned.second).toMatchObject({
+      attempt: 2,
+      ran: true,
+      threads: 3,
+      selected: 2,
+      status: 0,
+      flaky: ids(1, 2),
+    });
     expect(r.returned.after).toEqual([]);
     expect(suiteRuns(state('cmd-composed'))).toEqual([
       { threads: 6, tests: '*' },
@@ -398,7 +456,9 @@ describe('job: mode, one downstream build per stage, dozhim decide between them'
   it('green first attempt: one build with threadsCount 8 and testList *Test, SUCCESS', () => {
     const r = clean('job-green');
     expect(stageNames(r)).toEqual(['Attempt 1 · 8 threads · all tests']);
-    expect(params(r)).toEqual([{ threadsCount: '8', runId: 'jenkins-job-green-1', testList: '*Test', attempt: '1' }]);
+    expect(params(r)).toEqual([
+      { threadsCount: '8', runId: 'jenkins-job-green-1', testList: '*Test', attempt: '1' },
+    ]);
     expect(r.builds[0]).toMatchObject({ job: 'e2e-tests', propagate: false, wait: true, result: 'SUCCESS' });
     expect(r.result).toBe('SUCCESS');
     expect(r.junit).toHaveLength(1);
@@ -421,7 +481,11 @@ describe('job: mode, one downstream build per stage, dozhim decide between them'
     expect(r.unstable[0]).toContain('gen::t001, gen::t002, gen::t003');
     expect(r.junit).toHaveLength(1);
     expect(r.junit[0]).toMatchObject({ tests: 20, failed: 0, flaky: 3 });
-    expect(r.returned).toMatchObject({ outcome: 'flaky', flaky: ids(1, 2, 3), reportPath: 'dozhim-report-jenkins-job-flaky-1.xml' });
+    expect(r.returned).toMatchObject({
+      outcome: 'flaky',
+      flaky: ids(1, 2, 3),
+      reportPath: 'dozhim-report-jenkins-job-flaky-1.xml',
+    });
     expect((await reporterRun('jenkins-job-flaky-1')).attempts).toHaveLength(2);
   });
 
@@ -444,7 +508,9 @@ describe('job: mode, one downstream build per stage, dozhim decide between them'
     const r = clean('job-down');
     expect(r.builds).toHaveLength(1);
     expect(r.result).toBe('FAILURE');
-    expect(r.error).toMatch(/^dozhim decide exited [27] after e2e-tests #1 \(UNSTABLE\), attempt 1: dozhim: error: /);
+    expect(r.error).toMatch(
+      /^dozhim decide exited [27] after e2e-tests #1 \(UNSTABLE\), attempt 1: dozhim: error: /,
+    );
     expect(r.ms).toBeLessThan(120_000);
   });
 
@@ -459,7 +525,9 @@ describe('job: mode, one downstream build per stage, dozhim decide between them'
     const r = clean('job-red-but-green-results');
     expect(r.builds.map((b) => b.result)).toEqual(['FAILURE']);
     expect(r.result).toBe('FAILURE');
-    expect(r.error).toBe('e2e-tests #1 (FAILURE) failed although its results of attempt 1 show no failed test: not trusting them');
+    expect(r.error).toBe(
+      'e2e-tests #1 (FAILURE) failed although its results of attempt 1 show no failed test: not trusting them',
+    );
   });
 
   it('two parallel branches trigger their own jobs with their own run ids', () => {
@@ -484,7 +552,9 @@ describe('job: mode, one downstream build per stage, dozhim decide between them'
 describe('docs', () => {
   const LIB = join(FIXTURES, '../../../jenkins-shared-lib');
   const documented = (step: string): string[] =>
-    [...readFileSync(join(LIB, 'vars', `${step}.txt`), 'utf8').matchAll(/<dt><code>(\w+)<\/code>/g)].map((m) => m[1]!);
+    [...readFileSync(join(LIB, 'vars', `${step}.txt`), 'utf8').matchAll(/<dt><code>(\w+)<\/code>/g)].map(
+      (m) => m[1]!,
+    );
 
   it('every vars/*.groovy has its .txt, and every documented parameter is an option of the step (both ways)', () => {
     const r = byName(records, 'describe-options');
@@ -497,7 +567,10 @@ describe('docs', () => {
 
   it('every option is read by the library code', () => {
     const r = byName(records, 'describe-options');
-    const source = [...readdirGroovy(join(LIB, 'vars')).map((s) => join(LIB, 'vars', `${s}.groovy`)), ...srcFiles(LIB)]
+    const source = [
+      ...readdirGroovy(join(LIB, 'vars')).map((s) => join(LIB, 'vars', `${s}.groovy`)),
+      ...srcFiles(LIB),
+    ]
       .map((f) => readFileSync(f, 'utf8'))
       .join('\n');
     for (const key of new Set(Object.values(r.returned as Record<string, string[]>).flat())) {
@@ -505,7 +578,6 @@ describe('docs', () => {
     }
   });
 });
-
 
 function readdirGroovy(dir: string): string[] {
   return readdirSync(dir)

@@ -130,6 +130,9 @@ class Options implements Serializable {
             Integer n = positiveInt(o[k])
             if (n == null) { errors << "${k} must be a positive whole number, got '${o[k]}'" } else { o[k] = n }
         }
+        if (step == 'startTests' && hasJob && o.healthCheck) {
+            errors << 'healthCheck runs in command mode only: in job mode run your check before startTests'
+        }
         if (step == 'startTests') {
             Integer a = positiveInt(o.attempt)
             if (a == null) { errors << "attempt must be a positive whole number, got '${o.attempt}'" } else { o.attempt = a }
