@@ -138,6 +138,15 @@ const composed = `node {
   return [first: first, failing: failing, second: second, after: after]
 }`;
 
+/** startTests in job: mode, with the rerun's test list from getFailedTests. */
+const composedJobs = `node {
+  def first = startTests(job: 'e2e-tests', cli: params.cli, credentialsId: 'dozhim-token')
+  def failing = getFailedTests(env.BUILD_TAG, cli: params.cli, credentialsId: 'dozhim-token', format: 'generic')
+  def second = startTests(job: 'e2e-tests', cli: params.cli, credentialsId: 'dozhim-token', attempt: 2, threads: 4,
+                          testList: failing.join(','))
+  return [first: first, failing: failing, second: second]
+}`;
+
 /** Breaks every rule the harness enforces; the harness must report each one. */
 const rulebreaker = `import com.cloudbees.groovy.cps.NonCPS
 @NonCPS
@@ -210,6 +219,19 @@ beforeAll(async () => {
         "error('deploy step failed after the tests')\n            junit \"reports",
       ),
     ),
+    jobBuild(
+      'job-rerun-no-upload',
+      '--tests 5 --fail 1',
+      '',
+      {},
+      DOWNSTREAM.replace(
+        /( {12}withCredentials\(\[string[\s\S]*?\n {12}\}\n)/,
+        "            if (params.attempt == '1') {\n$1            }\n",
+      ),
+    ),
+    scenario('job-composed', composedJobs, {
+      jobs: { 'e2e-tests': job('job-composed-job', '--tests 6 --fail 2') },
+    }),
     scenario('job-parallel', parallelJobs, {
       jobs: {
         'java-tests': job('job-parallel-java', '--tests 6 --fail 2'),
@@ -528,6 +550,38 @@ describe('job: mode, one downstream build per stage, dozhim decide between them'
     expect(r.error).toBe(
       'e2e-tests #1 (FAILURE) failed although its results of attempt 1 show no failed test: not trusting them',
     );
+  });
+
+  it('a downstream rerun that uploaded nothing cannot pass, even though attempt 1 is in the reporter', () => {
+    const r = clean('job-rerun-no-upload');
+    expect(r.builds.map((b) => b.result)).toEqual(['UNSTABLE', 'SUCCESS']);
+    expect(r.result).toBe('FAILURE');
+    expect(r.error).toMatch(
+      /^e2e-tests #2 \(SUCCESS\) recorded no results for attempt 2 of run jenkins-job-rerun-no-upload-1: /,
+    );
+  });
+
+  it('startTests and getFailedTests compose a job: loop', () => {
+    const r = clean('job-composed');
+    expect(r.stages).toEqual([]);
+    expect(r.returned.first).toMatchObject({
+      attempt: 1,
+      job: 'e2e-tests',
+      testList: '*Test',
+      result: 'UNSTABLE',
+      number: 1,
+    });
+    expect(r.returned.failing).toEqual(ids(1, 2));
+    expect(r.returned.second).toMatchObject({
+      attempt: 2,
+      threads: 4,
+      testList: ids(1, 2).join(','),
+      result: 'SUCCESS',
+    });
+    expect(r.builds.map((b) => b.parameters)).toEqual([
+      { threadsCount: '8', runId: 'jenkins-job-composed-1', testList: '*Test', attempt: '1' },
+      { threadsCount: '4', runId: 'jenkins-job-composed-1', testList: ids(1, 2).join(','), attempt: '2' },
+    ]);
   });
 
   it('two parallel branches trigger their own jobs with their own run ids', () => {
