@@ -27,7 +27,7 @@ Map call(Map config = [:]) {
 }
 
 /** `command:` mode: one `dozhim attempt` per stage; the CLI picks the tests and threads of each rerun. */
-private Map commandLoop(Cli cli, Map o) {
+Map commandLoop(Cli cli, Map o) {
     Map run = [attempts: [], last: null, error: null]
     int threads = Options.firstThreads(o)
     Integer selected = null
@@ -45,6 +45,9 @@ private Map commandLoop(Cli cli, Map o) {
             return run
         }
         Map json = answer.json
+        if (json.ran && json.threads != threads) {
+            echo "WARNING: attempt ${n} ran with ${json.threads} threads, not the ${threads} its stage name says"
+        }
         if (json.ran) {
             run.attempts << [attempt: n, threads: json.threads, selected: json.selected, counts: json.counts, line: json.line]
         }
@@ -63,7 +66,7 @@ private Map commandLoop(Cli cli, Map o) {
  * `job:` mode: one downstream build per stage; its results reach the reporter (dozhim upload in that
  * job), then `dozhim decide` says what to do next and `dozhim failed` gives the selectors to rerun.
  */
-private Map jobLoop(Cli cli, Map o) {
+Map jobLoop(Cli cli, Map o) {
     Map run = [attempts: [], last: null, error: null]
     int threads = Options.firstThreads(o)
     Integer selected = null
@@ -115,7 +118,7 @@ private Map jobLoop(Cli cli, Map o) {
 }
 
 /** Why the downstream build's answer cannot be trusted, or null. Every doubt keeps the run red. */
-private String checkDownstream(Map o, int n, Map build, Map decision) {
+String checkDownstream(Map o, int n, Map build, Map decision) {
     String job = "${o.job} #${build.number} (${build.result})"
     if (decision.status != 0 || decision.json == null) {
         return "dozhim decide exited ${decision.status} after ${job}, attempt ${n}: ${decision.message}".toString()
@@ -134,7 +137,7 @@ private String checkDownstream(Map o, int n, Map build, Map decision) {
 }
 
 /** Publishes the merged report once: a junit call per attempt would leave a green rerun UNSTABLE. */
-private void publish(Cli cli, Map o, Map run) {
+void publish(Cli cli, Map o, Map run) {
     if (run.attempts.isEmpty()) {
         return
     }
@@ -156,7 +159,7 @@ private void publish(Cli cli, Map o, Map run) {
 }
 
 /** Sets the build result explicitly and returns the summary (plain, Serializable values). */
-private Map finish(Map o, Map run) {
+Map finish(Map o, Map run) {
     Map v = run.error ? [outcome: 'failed', reason: run.error] : Verdict.outcome(run.last)
     if (v.outcome != 'failed' && run.reportError) {
         v = [outcome: 'failed', reason: "the tests passed but the merged report is missing: ${run.reportError}".toString()]

@@ -272,6 +272,7 @@ function clean(name: string): BuildRecord {
   const r = byName(records, name);
   expect(r.violations, `${name}: harness violations`).toEqual([]);
   expect(r.stackTrace, `${name}: unexpected exception`).toBeUndefined();
+  expect(r.echoes.filter((e) => e.startsWith('WARNING: attempt')), `${name}: stage names vs threads`).toEqual([]);
   for (const b of r.builds) expect(b.record.violations, `${name}: downstream violations`).toEqual([]);
   return r;
 }
@@ -394,6 +395,10 @@ describe('command: mode, one dozhim attempt per stage', () => {
   it("flakyResult: 'SUCCESS' leaves a flaky run green; threadsSchedule sets the threads of each attempt", () => {
     const r = clean('cmd-flaky-success');
     expect(stageNames(r)).toEqual(['Attempt 1 · 6 threads · all tests', 'Attempt 2 · 3 threads · 1 test']);
+    expect(suiteRuns(state('cmd-flaky-success'))).toEqual([
+      { threads: 6, tests: '*' },
+      { threads: 3, tests: ids(1) },
+    ]);
     expect(r.result).toBe('SUCCESS');
     expect(r.returned).toMatchObject({ outcome: 'flaky', result: 'SUCCESS' });
   });

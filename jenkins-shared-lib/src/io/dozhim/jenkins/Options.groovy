@@ -80,7 +80,7 @@ class Options implements Serializable {
         if (o.reporterUrl == null || o.reporterUrl == '') { o.reporterUrl = env.DOZHIM_REPORTER_URL ?: null }
         if (o.cliVersion && given.cli) { errors << 'give either cli (a preinstalled dozhim) or cliVersion (npx), not both' }
         if (o.cliVersion && !(o.cliVersion ==~ /[0-9A-Za-z.+-]+/)) { errors << "cliVersion must be a version like 0.1.0, got '${o.cliVersion}'" }
-        if (!(o.cli instanceof String) || o.cli.trim() == '') { errors << 'cli must be a non-empty command (default: dozhim)' }
+        if (o.cli.toString().trim() == '') { errors << 'cli must be a non-empty command (default: dozhim)' }
         if (d.containsKey('threads')) { checkRunning(step, o, errors) }
         if (d.containsKey('flakyResult') && !(o.flakyResult in ['UNSTABLE', 'SUCCESS'])) {
             errors << "flakyResult must be UNSTABLE or SUCCESS, got '${o.flakyResult}'"
