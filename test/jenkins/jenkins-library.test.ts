@@ -190,7 +190,11 @@ beforeAll(async () => {
     commandBuild('cmd-infra', '--tests 4 --crash'),
     scenario(
       'cmd-invalid',
-      `node { testsWithRerun(command: 'x', job: 'y', thread: 3, threads: 0, maxFailed: 'lots', flakyResult: 'GREEN', runId: 'a b') }`,
+      `node {
+        def messages = []
+        try { testsWithRerun(command: 'x', threads: 8, threadsSchedule: [6, 3]) } catch (e) { messages << e.message }
+        testsWithRerun(command: 'x', job: 'y', thread: 3, threads: 0, maxFailed: 'lots', flakyResult: 'GREEN', runId: 'a b')
+      }`,
     ),
     scenario('cmd-parallel', parallelCommand),
     scenario('cmd-composed', composed),
@@ -272,7 +276,10 @@ function clean(name: string): BuildRecord {
   const r = byName(records, name);
   expect(r.violations, `${name}: harness violations`).toEqual([]);
   expect(r.stackTrace, `${name}: unexpected exception`).toBeUndefined();
-  expect(r.echoes.filter((e) => e.startsWith('WARNING: attempt')), `${name}: stage names vs threads`).toEqual([]);
+  expect(
+    r.echoes.filter((e) => e.startsWith('WARNING: attempt')),
+    `${name}: stage names vs threads`,
+  ).toEqual([]);
   for (const b of r.builds) expect(b.record.violations, `${name}: downstream violations`).toEqual([]);
   return r;
 }
@@ -423,6 +430,9 @@ describe('command: mode, one dozhim attempt per stage', () => {
     );
     expect(msg).toContain("testsWithRerun: flakyResult must be UNSTABLE or SUCCESS, got 'GREEN'");
     expect(msg).toContain('testsWithRerun: runId must be 1-200 characters');
+    expect(r.errors[0]).toBe(
+      'testsWithRerun: threads (8) and threadsSchedule (6,3) disagree on attempt 1: give one of them',
+    );
   });
 
   it('two parallel branches: their own run ids (BUILD_TAG-label), their own stages and reports', async () => {

@@ -90,7 +90,9 @@ class Cli implements Serializable {
 
     @NonCPS
     private List policyArgs() {
-        List a = ['--threads', o.threads, '--max-runs', o.maxRuns, '--max-failed', o.maxFailed].collect { it.toString() }
+        // Attempt 1's threads: a schedule list's first entry wins over the default `threads`, as in the stage name.
+        List a = ['--threads', Options.firstThreads(o), '--max-runs', o.maxRuns, '--max-failed', o.maxFailed]
+            .collect { it.toString() }
         if (o.threadsSchedule) { a += ['--threads-schedule', o.threadsSchedule.toString()] }
         if (!o.stopOnNoProgress) { a << '--no-stop-on-no-progress' }
         if (o.failOnFlaky) { a << '--fail-on-flaky' }

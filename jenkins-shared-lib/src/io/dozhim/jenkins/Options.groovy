@@ -81,7 +81,7 @@ class Options implements Serializable {
         if (o.cliVersion && given.cli) { errors << 'give either cli (a preinstalled dozhim) or cliVersion (npx), not both' }
         if (o.cliVersion && !(o.cliVersion ==~ /[0-9A-Za-z.+-]+/)) { errors << "cliVersion must be a version like 0.1.0, got '${o.cliVersion}'" }
         if (o.cli.toString().trim() == '') { errors << 'cli must be a non-empty command (default: dozhim)' }
-        if (d.containsKey('threads')) { checkRunning(step, o, errors) }
+        if (d.containsKey('threads')) { checkRunning(step, o, given, errors) }
         if (d.containsKey('flakyResult') && !(o.flakyResult in ['UNSTABLE', 'SUCCESS'])) {
             errors << "flakyResult must be UNSTABLE or SUCCESS, got '${o.flakyResult}'"
         }
@@ -117,7 +117,7 @@ class Options implements Serializable {
     }
 
     @NonCPS
-    private static void checkRunning(String step, Map o, List errors) {
+    private static void checkRunning(String step, Map o, Map given, List errors) {
         boolean hasCommand = o.command != null && o.command.toString().trim() != ''
         boolean hasJob = o.job != null && o.job.toString().trim() != ''
         if (hasCommand == hasJob) {
@@ -150,6 +150,9 @@ class Options implements Serializable {
             s = s.replaceAll(/\s/, '')
             if (s == 'halve' || s ==~ /[1-9]\d*(,[1-9]\d*)*/) {
                 o.threadsSchedule = s
+                if (s != 'halve' && given.threads != null && o.threads != firstThreads(o)) {
+                    errors << "threads (${o.threads}) and threadsSchedule (${s}) disagree on attempt 1: give one of them"
+                }
             } else {
                 errors << "threadsSchedule must be 'halve' or a list like [8, 4, 2], got '${o.threadsSchedule}'"
             }
