@@ -19,6 +19,10 @@ Map call(Map config = [:]) {
     Cli cli = new Cli(this, o)
     Map answer = null
     cli.withEnvironment {
+        String reused = o.attempt == 1 ? cli.reusedRunId() : null
+        if (reused) {
+            error("startTests: ${reused}")
+        }
         if (o.command) {
             Map a = cli.attempt(o.attempt as int)
             Map next = Verdict.afterAttempt(a.json, a.status, o.attempt as int)

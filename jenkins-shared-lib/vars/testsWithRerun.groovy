@@ -20,6 +20,10 @@ Map call(Map config = [:]) {
     Cli cli = new Cli(this, o)
     Map run = null
     cli.withEnvironment {
+        String reused = cli.reusedRunId()
+        if (reused) {
+            error("testsWithRerun: ${reused}")
+        }
         run = o.command ? commandLoop(cli, o) : jobLoop(cli, o)
         publish(cli, o, run)
     }

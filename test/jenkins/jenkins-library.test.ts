@@ -178,6 +178,8 @@ beforeAll(async () => {
     commandBuild('cmd-green', '--tests 5', '', { env: { BUILD_TAG: 'jenkins-org/repo/feature%2Ffoo 7' } }),
     commandBuild('cmd-flaky', '--tests 20 --fail 3'),
     commandBuild('cmd-40', '--tests 50 --fail 40'),
+    // Runs after cmd-flaky (scenarios of one groovy process run in order) and reuses its run id.
+    commandBuild('cmd-reused-run-id', '--tests 20', "runId: 'jenkins-cmd-flaky-1'"),
     commandBuild('cmd-41', '--tests 50 --fail 41 --persistent'),
     commandBuild('cmd-no-progress', '--tests 10 --fail 2 --persistent'),
     commandBuild('cmd-down', '--tests 6 --fail 1', 'reporterUrl: params.down'),
@@ -358,6 +360,16 @@ describe('command: mode, one dozhim attempt per stage', () => {
     const r = clean('cmd-40');
     expect(stageNames(r)).toEqual(['Attempt 1 · 8 threads · all tests', 'Attempt 2 · 4 threads · 40 tests']);
     expect(r.result).toBe('UNSTABLE');
+  });
+
+  it('a run id that already holds attempts is refused before any test runs', () => {
+    const r = clean('cmd-reused-run-id');
+    expect(r.stages).toEqual([]);
+    expect(r.result).toBe('FAILURE');
+    expect(r.error).toBe(
+      "testsWithRerun: run jenkins-cmd-flaky-1 already has attempts (the latest is 2): their results would mix with this build's; give this build its own runId",
+    );
+    expect(suiteRuns(state('cmd-reused-run-id'))).toEqual([]);
   });
 
   it('41 failures: TERMINATED after attempt 1, FAILURE with the reason as the error', () => {

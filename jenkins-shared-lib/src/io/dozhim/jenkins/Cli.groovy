@@ -58,6 +58,20 @@ class Cli implements Serializable {
         return query('decide', tag, ['decide', '--json'] + runArgs() + policyArgs())
     }
 
+    /**
+     * Why this run id cannot start a new run, or null. `dozhim decide` exits 0 only for a run that holds
+     * attempts: attempt 1 of this build would replace only attempt 1 of it, and its later attempts' results
+     * would still count, possibly as passes this build never saw.
+     */
+    String reusedRunId() {
+        Map d = decide('before')
+        if (d.status != 0) {
+            return null
+        }
+        return ("run ${o.runId} already has attempts (the latest is ${d.json?.attempt}): their results would mix " +
+            "with this build's; give this build its own runId").toString()
+    }
+
     /** `dozhim failed --json --format <format>`: ids, the framework's selectors and selection args. */
     Map failed(String tag, String format) {
         return query('failed', tag, ['failed', '--json', '--format', format] + runArgs())
