@@ -156,6 +156,7 @@ node {
   stage('Same') { tidy([1]) }
   [1].each { n -> tidy([n]) }
   try { sh(script: 'true', returnStatus: true, returnStdout: true) } catch (IllegalArgumentException e) { echo 'refused' }
+  withCredentials([string(credentialsId: 'dozhim-token', variable: 'T')]) { sh "echo \${env.T} >/dev/null" }
   currentBuild.result = 'UNSTABLE'
   currentBuild.result = 'SUCCESS'
   stored = new groovy.json.JsonSlurper().parseText('{"a": 1}')
@@ -289,13 +290,14 @@ function clean(name: string): BuildRecord {
 const ids = (...n: number[]) => n.map((i) => `gen::t${String(i).padStart(3, '0')}`);
 
 describe('the harness enforces the CPS and Jenkins rules', () => {
-  it('reports a repeated stage name, a step from @NonCPS (directly and from a closure), a non-Serializable value, both sh return modes', () => {
+  it('reports a repeated stage name, a step from @NonCPS (directly and from a closure), a non-Serializable value, both sh return modes, a secret in a script', () => {
     const r = byName(records, 'harness-rules');
     expect(r.violations).toContain('stage name repeats within the build: Same');
     expect(r.violations.filter((v) => /^step echo reached from @NonCPS .*\.tidy$/.test(v))).toHaveLength(2);
     expect(r.violations).toContain('sh called with both returnStatus and returnStdout');
     expect(r.violations.some((v) => /global variable stored .*not Serializable.*LazyMap/.test(v))).toBe(true);
     expect(r.violations.some((v) => /value returned by the pipeline is not Serializable/.test(v))).toBe(true);
+    expect(r.violations.filter((v) => v.startsWith('a secret is in an sh script'))).toHaveLength(1);
     expect(r.echoes).toContain('refused');
   });
 

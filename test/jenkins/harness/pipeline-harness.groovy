@@ -12,7 +12,8 @@
  *
  * Violations recorded (the tests require none): a stage name repeating within a build, a step reached
  * from a @NonCPS method (or a closure inside one), a step argument, step result, global-variable result
- * or binding variable that is not java.io.Serializable, a secret echoed, returnStatus with returnStdout.
+ * or binding variable that is not java.io.Serializable, a secret echoed or pasted into an sh script,
+ * returnStatus with returnStdout.
  */
 import com.cloudbees.groovy.cps.NonCPS
 import groovy.json.JsonOutput
@@ -255,6 +256,10 @@ class Build {
         if (m.returnStatus && m.returnStdout) {
             violation('sh called with both returnStatus and returnStdout')
             throw new IllegalArgumentException('You may not select both returnStatus and returnStdout.')
+        }
+        // Secrets reach a process through the environment (withCredentials), never pasted into its script.
+        credentials.values().each { secret ->
+            if (m.script.toString().contains(secret.toString())) { violation("a secret is in an sh script: ${m.script}") }
         }
         int n
         synchronized (this) { n = ++shCount }
