@@ -50,7 +50,7 @@ beforeAll(async () => {
     child.stderr.on('data', (d) => {
       stderr += d;
     });
-    const timer = setTimeout(() => child.kill('SIGKILL'), 280_000);
+    const timer = setTimeout(() => child.kill('SIGKILL'), 500_000);
     child.on('close', (code) => {
       clearTimeout(timer);
       if (code === 0) resolve(stdout);
@@ -58,7 +58,7 @@ beforeAll(async () => {
     });
   });
   lint = JSON.parse(out.slice(out.indexOf('{'))) as Lint;
-}, 300_000);
+}, 540_000);
 
 it('lints every library file and finds no error (the Jenkins CPS rules are errors)', () => {
   const library = groovyFiles(LIBRARY).sort();

@@ -256,7 +256,7 @@ beforeAll(async () => {
     runScenarios(jobMode, join(root, 'b')),
   ]);
   records = [...a, ...b];
-}, 300_000);
+}, 540_000);
 
 afterAll(async () => {
   await reporter?.stop();
