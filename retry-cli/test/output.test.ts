@@ -21,6 +21,11 @@ describe('colour', () => {
     expect(useColor(undefined, {})).toBe(false);
     expect(useColor(true, { NO_COLOR: '1' })).toBe(false);
     expect(useColor(true, { NO_COLOR: '' })).toBe(true);
+    // FORCE_COLOR turns colour on without a TTY (CI logs) and wins over NO_COLOR, as in Node; 0/false do not.
+    expect(useColor(false, { FORCE_COLOR: '1' })).toBe(true);
+    expect(useColor(false, { FORCE_COLOR: '1', NO_COLOR: '1' })).toBe(true);
+    expect(useColor(false, { FORCE_COLOR: '0' })).toBe(false);
+    expect(useColor(true, { FORCE_COLOR: 'false', NO_COLOR: '1' })).toBe(false);
   });
 
   it('plain style adds no escape codes; colour style does', () => {
