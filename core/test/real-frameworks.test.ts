@@ -219,7 +219,7 @@ beforeAll(async () => {
   try {
     await promisify(execFile)(process.execPath, [GENERATOR, generated], {
       cwd: REPO,
-      timeout: 300_000,
+      timeout: 600_000,
       maxBuffer: 16 * 1024 * 1024,
     });
   } catch (e) {
@@ -227,7 +227,7 @@ beforeAll(async () => {
     // The generator names the missing Debian/npm package, or shows the tail of a framework's output.
     throw new Error(`generate-junit.mjs failed: ${err.message}\n${err.stdout ?? ''}\n${err.stderr ?? ''}`);
   }
-}, 310_000);
+}, 610_000);
 
 afterAll(() => {
   if (generated) rmSync(generated, { recursive: true, force: true });

@@ -20,7 +20,7 @@ const SUITES = dirname(fileURLToPath(import.meta.url));
 const REPO = resolve(SUITES, '../..');
 const DEFAULT_OUT = join(REPO, 'core/test/fixtures/real');
 const PYTHON = '/usr/bin/python3'; // Debian's python: the pyenv python on PATH has no pytest.
-const RUN_TIMEOUT_MS = 90_000;
+const RUN_TIMEOUT_MS = 240_000;
 const CONCURRENCY = 3; // two shared cores; the node frameworks are mostly startup time
 
 const require = createRequire(join(REPO, 'package.json'));
