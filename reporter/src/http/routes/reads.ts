@@ -1,14 +1,7 @@
 import { decide, type PolicyOptions, writeMergedJUnit } from '@dozhim/core';
 import { type Request, Router } from 'express';
 import type { Repository } from '../../db/repository.js';
-import {
-  decodeCursor,
-  encodeCursor,
-  listTests,
-  summarizeRun,
-  toCoreAttempts,
-  toRow,
-} from '../../snapshot.js';
+import { decodeCursor, encodeCursor, listTests, toCoreAttempts, toRow } from '../../snapshot.js';
 import type { RouteContext } from '../context.js';
 import { ApiError } from '../errors.js';
 import { DecisionQuery, RunParams, RunsQuery, TestsQuery } from '../schemas.js';
@@ -50,7 +43,8 @@ export function readRoutes({ repo, read }: RouteContext): Router {
 
   router.get('/api/v1/runs/:runId', read, (req, res) => {
     const { pk, run } = runOr404(repo, req);
-    res.json({ run, ...summarizeRun(repo.attempts(pk), repo.shards(pk), repo.results(pk)) });
+    // Counted by SQL (repo.summary), equal to snapshot.ts summarizeRun() (checked by a randomized test).
+    res.json({ run, ...repo.summary(pk) });
   });
 
   router.get('/api/v1/runs/:runId/tests', read, (req, res) => {
