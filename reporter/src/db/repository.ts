@@ -483,6 +483,11 @@ export class Repository {
     return plans;
   }
 
+  /** The database file, for a second connection (the read worker); undefined when in memory. */
+  get file(): string | undefined {
+    return this.db.memory ? undefined : this.db.name;
+  }
+
   /** Throws when the database does not answer (health check). */
   ping(): void {
     this.s.ping.get();
