@@ -1,39 +1,53 @@
 #!/usr/bin/env node
-// Reporter benchmark (run by `npm run bench`, or `node reporter/bench/reporter.mjs` after `npx tsc -b reporter`).
-// Prints: upload throughput (test results/s) for a 10 000-test JUnit file, and p50/p99 latency of
-// GET /failedTests/:runId with 1 000 000 stored results (seeded through the Repository, queried over
-// HTTP against the real bin), plus read latency while uploads run. Not a test: figures only.
+// Reporter benchmark (`npm run bench`, or `node reporter/bench/reporter.mjs [--quick]` after
+// `npx tsc -b reporter`). Every figure is printed next to its limit, measured in the same run, as a
+// ratio (pairs interleaved, medians):
+//   - JUnit upload over HTTP vs a raw better-sqlite3 insert of the same rows (1k, 10k tests);
+//   - GET /failedTests/:runId and GET /api/v1/runs/:runId p50/p99 vs GET /healthz of the same server;
+//   - EXPLAIN QUERY PLAN of every hot query;
+//   - server RSS idle vs after a large upload (50 MB; 5 MB in --quick).
+// --quick (what the test runs): 100 000 stored results instead of 1 000 000, fewer samples.
+// Figures only: it never fails on a number (the tests assert behaviour).
 import { spawn } from 'node:child_process';
-import { mkdtempSync, rmSync, statSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { parseJUnit } from '@dozhim/core';
 import { openDatabase, Repository } from '../dist/index.js';
 
+const QUICK = process.argv.includes('--quick');
 const BIN = fileURLToPath(new URL('../bin/dozhim-reporter.js', import.meta.url));
-const RUNS = 100;
+const RUNS = QUICK ? 10 : 100;
 const TESTS_PER_RUN = 9_500;
-const RERUNS_PER_RUN = 500; // 100 × (9 500 + 500) = 1 000 000 results
-const UPLOAD_TESTS = 10_000;
-const UPLOAD_REPEATS = 5;
-const QUERIES = 1_000;
+const RERUNS_PER_RUN = 500; // RUNS × (9 500 + 500): 1 000 000 results (100 000 quick)
+const PAIRS = QUICK ? 3 : 7;
+const QUERIES = QUICK ? 100 : 1_000;
+const BIG_UPLOAD_MB = QUICK ? 5 : 49.5;
 
 const dir = mkdtempSync(join(tmpdir(), 'dozhim-reporter-bench-'));
 const dbPath = join(dir, 'bench.sqlite');
 
-const pct = (sorted, p) => sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
+const pct = (xs, p) => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.min(s.length - 1, Math.max(0, Math.ceil((p / 100) * s.length) - 1))];
+};
 const ms = (n) => `${n.toFixed(2)} ms`;
 const fmt = (n) => Math.round(n).toLocaleString('en-US');
+const ratio = (n) => `${n.toFixed(2)}x`;
 
-function junitXml(count, runTag) {
+function junitXml(count, tag, withOutput = false) {
   const cases = [];
   for (let i = 0; i < count; i++) {
-    const name = `test_${runTag}_${String(i).padStart(6, '0')}`;
+    const name = `test_${tag}_${String(i).padStart(6, '0')}`;
     const open = `<testcase classname="bench.module${i % 50}.Class${i % 7}" name="${name}" time="0.${(i % 900) + 100}"`;
+    const out = withOutput ? `<system-out>${'GET /api/items -> 200 OK; '.repeat(18)}</system-out>` : '';
     cases.push(
       i % 20 === 0
         ? `${open}><failure message="AssertionError: expected 200 got 503" type="AssertionError">Traceback (most recent call last):\n  File "bench/module${i % 50}.py", line ${i % 300}, in ${name}\n    assert resp.status == 200\nAssertionError: expected 200 got 503</failure><system-out>GET /api/items -> 503</system-out></testcase>`
-        : `${open}/>`,
+        : out
+          ? `${open}>${out}</testcase>`
+          : `${open}/>`,
     );
   }
   return `<?xml version="1.0" encoding="UTF-8"?>\n<testsuites><testsuite name="bench" tests="${count}">\n${cases.join('\n')}\n</testsuite></testsuites>\n`;
@@ -78,8 +92,66 @@ function seed() {
   }
   const seconds = (performance.now() - t0) / 1000;
   const rows = db.prepare('SELECT count(*) AS n FROM results').get().n;
+  const plans = repo.hotQueryPlans();
   db.close();
-  return { rows, seconds };
+  return { rows, seconds, plans };
+}
+
+/**
+ * The limit for an upload: the same parsed rows inserted with a bare prepared INSERT (positional
+ * binds, one transaction) by a second connection into the same database the server writes (same
+ * indexes, same size): what SQLite itself costs. The rows go to a shard of their own, deleted after.
+ */
+function rawInsertMs(results, tag) {
+  const db = openDatabase(dbPath);
+  try {
+    const now = new Date().toISOString();
+    const run = db
+      .prepare('INSERT INTO runs (run_id, created_at, updated_at) VALUES (?, ?, ?)')
+      .run(`raw-${tag}`, now, now);
+    const runPk = Number(run.lastInsertRowid);
+    const attemptPk = Number(
+      db
+        .prepare('INSERT INTO attempts (run_pk, number, created_at, updated_at) VALUES (?, 1, ?, ?)')
+        .run(runPk, now, now).lastInsertRowid,
+    );
+    const shardPk = Number(
+      db
+        .prepare("INSERT INTO shards (attempt_pk, name, uploaded_at) VALUES (?, 'default', ?)")
+        .run(attemptPk, now).lastInsertRowid,
+    );
+    const insert = db.prepare(
+      `INSERT INTO results (shard_pk, run_pk, attempt_no, test_id, suite, classname, name, file, line, status,
+         duration_ms, message, type, details, stdout, stderr, property_set, retries)
+       VALUES (?, ?, 1, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, NULL, NULL)`,
+    );
+    const t = performance.now();
+    db.transaction(() => {
+      for (const r of results)
+        insert.run(
+          shardPk,
+          runPk,
+          r.id,
+          r.suite,
+          r.classname,
+          r.name,
+          r.file ?? null,
+          r.line ?? null,
+          r.status,
+          r.durationMs,
+          r.message ?? null,
+          r.type ?? null,
+          r.details ?? null,
+          r.stdout ?? null,
+          r.stderr ?? null,
+        );
+    })();
+    const elapsed = performance.now() - t;
+    db.prepare('DELETE FROM runs WHERE pk = ?').run(runPk);
+    return elapsed;
+  } finally {
+    db.close();
+  }
 }
 
 async function start() {
@@ -89,7 +161,7 @@ async function start() {
   });
   const url = await new Promise((resolve, reject) => {
     let out = '';
-    const timer = setTimeout(() => reject(new Error(`reporter did not start: ${out}`)), 15_000);
+    const timer = setTimeout(() => reject(new Error(`reporter did not start: ${out}`)), 30_000);
     proc.stdout.on('data', (d) => {
       out += d;
       const m = /listening on (http:\/\/\S+)/.exec(out);
@@ -100,12 +172,16 @@ async function start() {
     });
     proc.once('exit', (code) => reject(new Error(`reporter exited ${code}: ${out}`)));
   });
+  const rssMiB = () => {
+    const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${proc.pid}/status`, 'utf8'));
+    return Number(m[1]) / 1024;
+  };
   const stop = () =>
     new Promise((resolve) => {
       proc.once('exit', resolve);
       proc.kill('SIGTERM');
     });
-  return { url, stop };
+  return { url, stop, rssMiB };
 }
 
 async function timedGet(url) {
@@ -116,77 +192,95 @@ async function timedGet(url) {
   return performance.now() - t;
 }
 
+async function upload(url, runId, xml) {
+  const t = performance.now();
+  const res = await fetch(`${url}/api/v1/runs/${runId}/attempts/1/junit`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/xml' },
+    body: xml,
+  });
+  const body = await res.json();
+  if (res.status !== 200) throw new Error(`upload failed: ${res.status} ${JSON.stringify(body)}`);
+  return { ms: performance.now() - t, counts: body.counts };
+}
+
+/** Latencies of `path` and of /healthz, requests interleaved one by one. */
+async function versusHealth(url, path) {
+  const read = [];
+  const health = [];
+  for (let i = 0; i < QUERIES; i++) {
+    read.push(await timedGet(`${url}${path(i)}`));
+    health.push(await timedGet(`${url}/healthz`));
+  }
+  return { read, health };
+}
+
 async function main() {
-  console.log(`reporter bench: node ${process.version}, db ${dbPath}`);
+  const load = readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ');
+  console.log(`reporter bench${QUICK ? ' (quick)' : ''}: node ${process.version}, load average ${load}`);
   const seeded = seed();
   console.log(
     `seed: ${fmt(seeded.rows)} results in ${RUNS} runs via Repository in ${seeded.seconds.toFixed(1)} s (${fmt(seeded.rows / seeded.seconds)} rows/s)`,
   );
+  console.log('EXPLAIN QUERY PLAN of the hot queries:');
+  for (const [name, lines] of Object.entries(seeded.plans)) console.log(`  ${name}: ${lines.join(' | ')}`);
 
   const server = await start();
   try {
-    // 1. /failedTests latency with 1M stored results.
-    for (let i = 0; i < 50; i++) await timedGet(`${server.url}/failedTests/seed-run-${i % RUNS}`); // warm-up
-    const lat = [];
-    for (let i = 0; i < QUERIES; i++)
-      lat.push(await timedGet(`${server.url}/failedTests/seed-run-${(i * 37) % RUNS}`));
-    lat.sort((a, b) => a - b);
+    for (let i = 0; i < 30; i++) {
+      await timedGet(`${server.url}/failedTests/seed-run-${i % RUNS}`);
+      await timedGet(`${server.url}/healthz`);
+    }
+    const idleRss = server.rssMiB();
+
+    // 1. /failedTests and /runs/:id vs /healthz of the same server.
+    const failed = await versusHealth(server.url, (i) => `/failedTests/seed-run-${(i * 37) % RUNS}`);
     const answer = await (await fetch(`${server.url}/failedTests/seed-run-0`)).json();
     console.log(
-      `GET /failedTests/:runId over ${fmt(seeded.rows)} stored results (10 000 per run, ${answer.data.length} failing): p50 ${ms(pct(lat, 50))}, p99 ${ms(pct(lat, 99))}, max ${ms(lat[lat.length - 1])} (${QUERIES} sequential requests)`,
+      `GET /failedTests/:runId (10 000-result run of ${fmt(seeded.rows)} stored, ${answer.data.length} failing): p50 ${ms(pct(failed.read, 50))} = ${ratio(pct(failed.read, 50) / pct(failed.health, 50))} /healthz p50 ${ms(pct(failed.health, 50))} (limit 1.5x); p99 ${ms(pct(failed.read, 99))} = ${ratio(pct(failed.read, 99) / pct(failed.health, 99))} /healthz p99 ${ms(pct(failed.health, 99))} (limit 2x); ${QUERIES} interleaved pairs`,
     );
-    const detail = [];
-    for (let i = 0; i < 50; i++) detail.push(await timedGet(`${server.url}/api/v1/runs/seed-run-${i}`));
-    detail.sort((a, b) => a - b);
+    const detail = await versusHealth(server.url, (i) => `/api/v1/runs/seed-run-${(i * 37) % RUNS}`);
     console.log(
-      `GET /api/v1/runs/:runId (full state of a 10 000-result run via core runState): p50 ${ms(pct(detail, 50))}, p99 ${ms(pct(detail, 99))}`,
+      `GET /api/v1/runs/:runId (10 000-result run, SQL summary in the read worker): p50 ${ms(pct(detail.read, 50))} (limit 30 ms) = ${ratio(pct(detail.read, 50) / pct(detail.health, 50))} /healthz p50; p99 ${ms(pct(detail.read, 99))} = ${ratio(pct(detail.read, 99) / pct(detail.health, 99))} /healthz p99`,
     );
 
-    // 2. Upload throughput of a 10 000-test JUnit file.
-    const xml = junitXml(UPLOAD_TESTS, 'u');
-    const perSecond = [];
-    for (let i = 0; i < UPLOAD_REPEATS; i++) {
-      const t = performance.now();
-      const res = await fetch(`${server.url}/api/v1/runs/upload-run-${i}/attempts/1/junit`, {
-        method: 'POST',
-        headers: { 'content-type': 'application/xml' },
-        body: xml,
-      });
-      const body = await res.json();
-      const s = (performance.now() - t) / 1000;
-      if (res.status !== 200 || body.counts.total !== UPLOAD_TESTS)
-        throw new Error(`upload failed: ${JSON.stringify(body)}`);
-      perSecond.push(UPLOAD_TESTS / s);
+    // 2. Upload vs raw insert of the same rows, interleaved pairs.
+    for (const tests of [1_000, 10_000]) {
+      const xml = junitXml(tests, `u${tests}`);
+      const rows = parseJUnit(xml).results;
+      const ratios = [];
+      const uploads = [];
+      const raws = [];
+      for (let i = 0; i < PAIRS; i++) {
+        const up = await upload(server.url, `upload-${tests}-${i}`, xml);
+        if (up.counts.total !== tests) throw new Error(`stored ${up.counts.total} of ${tests}`);
+        const raw = rawInsertMs(rows, `${tests}-${i}`);
+        uploads.push(up.ms);
+        raws.push(raw);
+        ratios.push(raw / up.ms);
+      }
+      const limit = tests === 1_000 ? 0.3 : 0.6;
+      console.log(
+        `POST junit ${fmt(tests)} tests (${(Buffer.byteLength(xml) / 1024 / 1024).toFixed(2)} MB): upload ${ms(pct(uploads, 50))} vs raw better-sqlite3 insert of the same rows ${ms(pct(raws, 50))}: speed ${ratio(pct(ratios, 50))} of raw (limit >= ${limit}x; median of ${PAIRS} interleaved pairs)`,
+      );
     }
-    perSecond.sort((a, b) => a - b);
-    console.log(
-      `POST junit, ${fmt(UPLOAD_TESTS)}-test file (${(Buffer.byteLength(xml) / 1024 / 1024).toFixed(2)} MB): median ${fmt(pct(perSecond, 50))} results/s (min ${fmt(perSecond[0])}, max ${fmt(perSecond[perSecond.length - 1])}, ${UPLOAD_REPEATS} uploads)`,
-    );
 
-    // 3. Reads while 4 uploads of 10 000 tests arrive at once: how long can an upload stall a read?
-    const during = [];
-    let uploading = true;
-    const uploads = Promise.all(
-      [0, 1, 2, 3].map((i) =>
-        fetch(`${server.url}/api/v1/runs/busy-run/attempts/1/junit?shard=${i + 1}/4`, {
-          method: 'POST',
-          headers: { 'content-type': 'application/xml' },
-          body: junitXml(UPLOAD_TESTS, `b${i}`),
-        }).then((r) => r.arrayBuffer()),
-      ),
-    ).finally(() => {
-      uploading = false;
-    });
-    while (uploading) during.push(await timedGet(`${server.url}/failedTests/seed-run-1`));
-    await uploads;
-    during.sort((a, b) => a - b);
+    // 3. RSS idle vs after a large upload: the workers stop after 5 s idle; the HTTP thread's next
+    // major GC comes later, so RSS is sampled at two points.
+    const perTest = Buffer.byteLength(junitXml(1000, 'big', true)) / 1000;
+    const big = junitXml(Math.floor((BIG_UPLOAD_MB * 1024 * 1024) / perTest), 'big', true);
+    const up = await upload(server.url, 'big-upload', big);
+    const peak = server.rssMiB();
+    await new Promise((r) => setTimeout(r, 8_000));
+    const at8 = server.rssMiB();
+    await new Promise((r) => setTimeout(r, 12_000));
+    const after = server.rssMiB();
     console.log(
-      `GET /failedTests during 4 concurrent 10 000-test uploads: p50 ${ms(pct(during, 50))}, p99 ${ms(pct(during, 99))}, max ${ms(during[during.length - 1])} (${during.length} requests)`,
+      `RSS: idle ${idleRss.toFixed(0)} MiB; right after a ${(Buffer.byteLength(big) / 1024 / 1024).toFixed(1)} MB upload (${fmt(up.counts.total)} tests, ${(up.ms / 1000).toFixed(1)} s) ${peak.toFixed(0)} MiB; 8 s later ${at8.toFixed(0)} MiB; 20 s later ${after.toFixed(0)} MiB = ${ratio(after / idleRss)} idle (limit 1.5x)`,
     );
   } finally {
     await server.stop();
   }
-  console.log(`database file: ${(statSync(dbPath).size / 1024 / 1024).toFixed(0)} MB`);
 }
 
 const t0 = performance.now();

@@ -78,6 +78,34 @@ export const MIGRATIONS: readonly string[] = [
   ALTER TABLE runs ADD COLUMN superseded_by INTEGER REFERENCES runs (pk) ON DELETE CASCADE;
   ALTER TABLE attempts ADD COLUMN shard_total INTEGER;
   `,
+  // Storage and reads at scale.
+  // - property_sets: JUnit readers copy suite-level <properties> (60 entries incl. a classpath) into
+  //   every testcase; each distinct set is stored once (key: SHA-256 of its JSON) and results point
+  //   at it. Rows written before keep their inline \`properties\` (reads take either).
+  //   Sets are immutable and shared, never deleted, so the reference needs no foreign key check.
+  // - shards.passed/failed/error/skipped: the shard's counts, written with its rows (from the parsed
+  //   results), so the run summary reads one row per shard instead of counting results.
+  // - results_failing / results_evidence: partial indexes over the few rows that ever failed or carry
+  //   retry evidence, so the failing and flaky sets cost O(failures), not O(run size).
+  `
+  CREATE TABLE property_sets (
+    pk   INTEGER PRIMARY KEY,
+    hash TEXT NOT NULL UNIQUE,
+    json TEXT NOT NULL
+  );
+  ALTER TABLE results ADD COLUMN property_set INTEGER;
+  ALTER TABLE shards ADD COLUMN passed INTEGER NOT NULL DEFAULT 0;
+  ALTER TABLE shards ADD COLUMN failed INTEGER NOT NULL DEFAULT 0;
+  ALTER TABLE shards ADD COLUMN error INTEGER NOT NULL DEFAULT 0;
+  ALTER TABLE shards ADD COLUMN skipped INTEGER NOT NULL DEFAULT 0;
+  UPDATE shards SET
+    passed  = (SELECT count(*) FROM results r WHERE r.shard_pk = shards.pk AND r.status = 'passed'),
+    failed  = (SELECT count(*) FROM results r WHERE r.shard_pk = shards.pk AND r.status = 'failed'),
+    error   = (SELECT count(*) FROM results r WHERE r.shard_pk = shards.pk AND r.status = 'error'),
+    skipped = (SELECT count(*) FROM results r WHERE r.shard_pk = shards.pk AND r.status = 'skipped');
+  CREATE INDEX results_failing ON results (run_pk, test_id, attempt_no, status) WHERE status IN ('failed', 'error');
+  CREATE INDEX results_evidence ON results (run_pk, test_id) WHERE retries IS NOT NULL;
+  `,
 ];
 
 /** Applies the migrations the database has not seen yet, each in its own transaction. */

@@ -1,5 +1,9 @@
-import type { StatusCounts, TestResult, TestStatus } from '@dozhim/core';
+import { createHash } from 'node:crypto';
+import { countStatuses, type StatusCounts, type TestResult, type TestStatus } from '@dozhim/core';
 import type Database from 'better-sqlite3';
+import type { Statement } from 'better-sqlite3';
+import { type AttemptSummary, dedupeById, type RunSummary } from '../snapshot.js';
+import { checkResultCaps, DEFAULT_RESULT_CAPS, type ResultCaps } from '../truncate.js';
 import type {
   AttemptPatch,
   AttemptRecord,
@@ -22,10 +26,60 @@ import {
 
 export * from './records.js';
 
+function hasDuplicateIds(results: readonly TestResult[]): boolean {
+  const seen = new Set<string>();
+  for (const r of results) {
+    if (seen.has(r.id)) return true;
+    seen.add(r.id);
+  }
+  return false;
+}
+
+/** Same keys and values (insertion order aside). */
+function sameProperties(a: Record<string, string>, b: Record<string, string>): boolean {
+  if (a === b) return true;
+  const keys = Object.keys(a);
+  if (keys.length !== Object.keys(b).length) return false;
+  for (const k of keys) if (a[k] !== b[k] || !Object.hasOwn(b, k)) return false;
+  return true;
+}
+
 /** Column lists: the lean one serves listings and decisions, the full one the merged report. */
 const LEAN_COLUMNS =
   'r.attempt_no, s.name AS shard, r.test_id, r.suite, r.classname, r.name, r.file, r.line, r.status, r.duration_ms, r.message, r.type, r.retries';
-const FULL_COLUMNS = `${LEAN_COLUMNS}, r.details, r.stdout, r.stderr, r.properties`;
+// Properties: the shared set when the row has one, else the inline JSON of rows stored before sets.
+const FULL_COLUMNS = `${LEAN_COLUMNS}, r.details, r.stdout, r.stderr, coalesce(ps.json, r.properties) AS properties`;
+const FULL_FROM =
+  'results r JOIN shards s ON s.pk = r.shard_pk LEFT JOIN property_sets ps ON ps.pk = r.property_set';
+
+/** Status severity as SQL (core STATUS_SEVERITY: error 3 > failed 2 > passed 1 > skipped 0). */
+const SEVERITY_SQL = "CASE r.status WHEN 'error' THEN 3 WHEN 'failed' THEN 2 WHEN 'passed' THEN 1 ELSE 0 END";
+const BY_SEVERITY: readonly TestStatus[] = ['skipped', 'passed', 'failed', 'error'];
+
+/** A row's columns in insertResult's positional order. */
+type ResultValues = [
+  shardPk: number,
+  runPk: number,
+  attempt: number,
+  id: string,
+  suite: string,
+  classname: string,
+  name: string,
+  file: string | null,
+  line: number | null,
+  status: string,
+  durationMs: number,
+  message: string | null,
+  type: string | null,
+  details: string | null,
+  stdout: string | null,
+  stderr: string | null,
+  propertySet: number | null,
+  retries: string | null,
+];
+const RESULT_COLUMNS = `shard_pk, run_pk, attempt_no, test_id, suite, classname, name, file, line, status,
+  duration_ms, message, type, details, stdout, stderr, property_set, retries`;
+const RESULT_PARAMS = Array.from({ length: 18 }, () => '?').join(', ');
 
 /**
  * All SQL of the reporter, as prepared statements. Every write method is one transaction, so an
@@ -65,7 +119,11 @@ export class Repository {
   readonly newTry: (runId: string, now: string) => { run: RunRecord; superseded: number };
   readonly upsertRun: (runId: string, meta: RunMeta, now: string) => { run: RunRecord; created: boolean };
 
-  constructor(db: Database.Database) {
+  constructor(
+    private readonly db: Database.Database,
+    /** Checked inside every write's transaction: an over-long identity never reaches the table. */
+    private readonly caps: ResultCaps = DEFAULT_RESULT_CAPS,
+  ) {
     this.s = {
       ping: db.prepare('SELECT 1 AS ok'),
       runByKey: db.prepare<[string], RunRow>('SELECT * FROM runs WHERE run_id = ?'),
@@ -126,23 +184,31 @@ export class Repository {
       shardCounts: db.prepare<[number], { status: TestStatus; n: number }>(
         'SELECT status, count(*) AS n FROM results WHERE shard_pk = ? GROUP BY status',
       ),
+      setShardCounts: db.prepare<[number, number, number, number, number]>(
+        'UPDATE shards SET passed = ?, failed = ?, error = ?, skipped = ? WHERE pk = ?',
+      ),
       deleteShardResults: db.prepare('DELETE FROM results WHERE shard_pk = ?'),
-      insertResult: db.prepare(
-        `INSERT INTO results (shard_pk, run_pk, attempt_no, test_id, suite, classname, name, file, line, status,
-           duration_ms, message, type, details, stdout, stderr, properties, retries)
-         VALUES (@shardPk, @runPk, @attempt, @id, @suite, @classname, @name, @file, @line, @status,
-           @durationMs, @message, @type, @details, @stdout, @stderr, @properties, @retries)
+      // After the shard's rows were deleted nothing can conflict: a plain INSERT, positional binds.
+      insertResult: db.prepare<ResultValues>(
+        `INSERT INTO results (${RESULT_COLUMNS}) VALUES (${RESULT_PARAMS})`,
+      ),
+      // JSON batches without replace update per test id. properties = NULL: the set replaces any
+      // inline JSON of a row stored before property sets.
+      upsertResult: db.prepare<ResultValues>(
+        `INSERT INTO results (${RESULT_COLUMNS}) VALUES (${RESULT_PARAMS})
          ON CONFLICT (shard_pk, test_id) DO UPDATE SET suite = excluded.suite, classname = excluded.classname,
            name = excluded.name, file = excluded.file, line = excluded.line, status = excluded.status,
            duration_ms = excluded.duration_ms, message = excluded.message, type = excluded.type,
            details = excluded.details, stdout = excluded.stdout, stderr = excluded.stderr,
-           properties = excluded.properties, retries = excluded.retries`,
+           property_set = excluded.property_set, properties = NULL, retries = excluded.retries`,
       ),
+      propertySet: db.prepare<[string], number>('SELECT pk FROM property_sets WHERE hash = ?').pluck(),
+      insertPropertySet: db.prepare<[string, string]>('INSERT INTO property_sets (hash, json) VALUES (?, ?)'),
       leanResults: db.prepare<[number], ResultRow>(
         `SELECT ${LEAN_COLUMNS} FROM results r JOIN shards s ON s.pk = r.shard_pk WHERE r.run_pk = ?`,
       ),
       fullResults: db.prepare<[number], ResultRow>(
-        `SELECT ${FULL_COLUMNS} FROM results r JOIN shards s ON s.pk = r.shard_pk WHERE r.run_pk = ?`,
+        `SELECT ${FULL_COLUMNS} FROM ${FULL_FROM} WHERE r.run_pk = ?`,
       ),
       // One attempt's records in (test id, shard) order from a keyset cursor: SQL, no full-run load.
       attemptPage: db.prepare<
@@ -166,14 +232,50 @@ export class Repository {
          ORDER BY r.test_id, s.name LIMIT @limit`,
       ),
       // Current state per test = its records in the latest attempt that ran it; failing if any of those
-      // failed (a failure in one shard is never hidden by a pass in another). attempt*2+isFailure packs
-      // both into one MAX so the covering index answers in a single ordered scan.
+      // failed (a failure in one shard is never hidden by a pass in another). So: the failing rows
+      // (partial index results_failing, O(failures)) with no row of the same test in a later attempt
+      // (one seek in results_current each). The run's passing rows are never read.
       failingIds: db
-        .prepare<[number], string>(
-          `SELECT test_id FROM results WHERE run_pk = ? GROUP BY test_id
-           HAVING max(attempt_no * 2 + (status IN ('failed', 'error'))) % 2 = 1`,
+        .prepare<[number, number], string>(
+          `SELECT DISTINCT f.test_id FROM results f INDEXED BY results_failing
+           WHERE f.run_pk = ? AND f.status IN ('failed', 'error')
+             AND NOT EXISTS (SELECT 1 FROM results l
+                             WHERE l.run_pk = ? AND l.test_id = f.test_id AND l.attempt_no > f.attempt_no)`,
         )
         .pluck(),
+      // Every test that ever failed / carried retry evidence in the run (both partial indexes).
+      everFailedIds: db
+        .prepare<[number], string>(
+          "SELECT DISTINCT test_id FROM results INDEXED BY results_failing WHERE run_pk = ? AND status IN ('failed', 'error')",
+        )
+        .pluck(),
+      evidenceIds: db
+        .prepare<[number], string>(
+          'SELECT DISTINCT test_id FROM results INDEXED BY results_evidence WHERE run_pk = ? AND retries IS NOT NULL',
+        )
+        .pluck(),
+      // Attempt counts: each test once per attempt, its most severe record (as dedupeById). Grouped by
+      // (test_id, attempt_no) so the covering index results_current is read in order, no temp b-tree.
+      attemptCounts: db.prepare<[number], { attempt: number; sev: number; n: number }>(
+        `SELECT attempt, sev, count(*) AS n FROM
+           (SELECT r.attempt_no AS attempt, max(${SEVERITY_SQL}) AS sev FROM results r
+            WHERE r.run_pk = ? GROUP BY r.test_id, r.attempt_no)
+         GROUP BY attempt, sev`,
+      ),
+      // Current totals: per test, its latest attempt then its most severe record there, packed as
+      // attempt*4+severity into one MAX (one ordered scan of results_current).
+      currentCounts: db.prepare<[number], Record<TestStatus, number | null>>(
+        `SELECT sum(sev = 0) AS skipped, sum(sev = 1) AS passed, sum(sev = 2) AS failed, sum(sev = 3) AS error FROM
+           (SELECT max(r.attempt_no * 4 + ${SEVERITY_SQL}) % 4 AS sev FROM results r
+            WHERE r.run_pk = ? GROUP BY r.test_id)`,
+      ),
+      shardsWithCounts: db.prepare<
+        [number],
+        ShardRecord & { passed: number; failed: number; error: number; skipped: number }
+      >(
+        `SELECT a.number AS attempt, s.name, s.uploaded_at AS uploadedAt, s.passed, s.failed, s.error, s.skipped
+         FROM shards s JOIN attempts a ON a.pk = s.attempt_pk WHERE a.run_pk = ? ORDER BY a.number, s.name`,
+      ),
     };
 
     /**
@@ -231,37 +333,58 @@ export class Repository {
       }
       return (this.s.insertShard.get(attemptPk, shard, now) as { pk: number }).pk;
     };
+    /** The pk of a property set, stored on first sight (one row per distinct set, ever). */
+    const propertySetPk = (json: string): number => {
+      const hash = createHash('sha256').update(json).digest('base64url');
+      const pk = this.s.propertySet.get(hash);
+      if (pk !== undefined) return pk;
+      return Number(this.s.insertPropertySet.run(hash, json).lastInsertRowid);
+    };
     const insertAll = (
+      statement: Statement<ResultValues>,
       runPk: number,
       attempt: number,
       shardPk: number,
       results: readonly TestResult[],
     ): void => {
+      // Consecutive results of one suite carry equal copies of its properties: compare them shallowly
+      // with the previous result's instead of serializing each copy.
+      checkResultCaps(results, this.caps);
+      let prevProps: Record<string, string> | undefined;
+      let prevSet: number | null = null;
       for (const r of results) {
-        this.s.insertResult.run({
+        if (prevProps === undefined || !sameProperties(prevProps, r.properties)) {
+          const json = emptyToNull(r.properties);
+          prevSet = json === null ? null : propertySetPk(json);
+          prevProps = r.properties;
+        }
+        statement.run(
           shardPk,
           runPk,
           attempt,
-          id: r.id,
-          suite: r.suite,
-          classname: r.classname,
-          name: r.name,
-          file: r.file ?? null,
-          line: r.line ?? null,
-          status: r.status,
-          durationMs: r.durationMs,
-          message: r.message ?? null,
-          type: r.type ?? null,
-          details: r.details ?? null,
-          stdout: r.stdout ?? null,
-          stderr: r.stderr ?? null,
-          properties: emptyToNull(r.properties),
-          retries: emptyToNull(r.retries),
-        });
+          r.id,
+          r.suite,
+          r.classname,
+          r.name,
+          r.file ?? null,
+          r.line ?? null,
+          r.status,
+          r.durationMs,
+          r.message ?? null,
+          r.type ?? null,
+          r.details ?? null,
+          r.stdout ?? null,
+          r.stderr ?? null,
+          prevSet,
+          emptyToNull(r.retries),
+        );
       }
     };
-
-    const shardCounts = (shardPk: number): StatusCounts => {
+    const storeCounts = (shardPk: number, c: StatusCounts): StatusCounts => {
+      this.s.setShardCounts.run(c.passed, c.failed, c.error, c.skipped, shardPk);
+      return c;
+    };
+    const countShard = (shardPk: number): StatusCounts => {
       const c: StatusCounts = { total: 0, passed: 0, failed: 0, error: 0, skipped: 0 };
       for (const { status, n } of this.s.shardCounts.all(shardPk)) {
         c[status] += n;
@@ -274,14 +397,19 @@ export class Repository {
       const runPk = ensureRun(runId, now, attempt, expectedTry);
       const shardPk = ensureShard(ensureAttempt(runId, runPk, attempt, now), shard, now);
       this.s.deleteShardResults.run(shardPk);
-      insertAll(runPk, attempt, shardPk, results);
-      return shardCounts(shardPk);
+      // The parser gives one result per id; a caller's duplicate would hit UNIQUE, so fold it the way
+      // reads do (the more severe record stands) rather than fail or let the last one win silently.
+      const rows = hasDuplicateIds(results) ? dedupeById(results) : results;
+      insertAll(this.s.insertResult, runPk, attempt, shardPk, rows);
+      // Counted from the rows just written, not re-queried: the shard holds exactly these.
+      return storeCounts(shardPk, countStatuses(rows));
     });
     this.upsertResults = db.transaction((runId, attempt, shard, results, now, expectedTry) => {
       const runPk = ensureRun(runId, now, attempt, expectedTry);
       const shardPk = ensureShard(ensureAttempt(runId, runPk, attempt, now), shard, now);
-      insertAll(runPk, attempt, shardPk, results);
-      return shardCounts(shardPk);
+      insertAll(this.s.upsertResult, runPk, attempt, shardPk, results);
+      // Rows from earlier batches count too: the shard's counts after the write.
+      return storeCounts(shardPk, countShard(shardPk));
     });
     this.patchAttempt = db.transaction((runId, attempt, patch, now, expectedTry) => {
       const runPk = ensureRun(runId, now, attempt, expectedTry);
@@ -331,6 +459,35 @@ export class Repository {
     });
   }
 
+  /**
+   * EXPLAIN QUERY PLAN of every read whose cost could grow with a run (tests and the bench print
+   * them): each detail line, e.g. `SEARCH f USING INDEX results_failing (run_pk=?)`.
+   */
+  hotQueryPlans(): Record<string, string[]> {
+    // Each with parameters of the right shape (the plan does not depend on their values).
+    const page = { runPk: 1, attempt: 1, filter: 'all', afterId: null, afterShard: '', limit: 1 };
+    const hot: Record<string, [Statement<unknown[]>, unknown[]]> = {
+      failingIds: [this.s.failingIds, [1, 1]],
+      everFailedIds: [this.s.everFailedIds, [1]],
+      evidenceIds: [this.s.evidenceIds, [1]],
+      attemptCounts: [this.s.attemptCounts, [1]],
+      currentCounts: [this.s.currentCounts, [1]],
+      shardsWithCounts: [this.s.shardsWithCounts, [1]],
+      attemptPage: [this.s.attemptPage as unknown as Statement<unknown[]>, [page]],
+    };
+    const plans: Record<string, string[]> = {};
+    for (const [name, [statement, args]] of Object.entries(hot)) {
+      const explain = this.db.prepare(`EXPLAIN QUERY PLAN ${statement.source}`);
+      plans[name] = (explain.all(...args) as { detail: string }[]).map((p) => p.detail);
+    }
+    return plans;
+  }
+
+  /** The database file, for a second connection (the read worker); undefined when in memory. */
+  get file(): string | undefined {
+    return this.db.memory ? undefined : this.db.name;
+  }
+
   /** Throws when the database does not answer (health check). */
   ping(): void {
     this.s.ping.get();
@@ -372,7 +529,10 @@ export class Repository {
 
   /** Every stored result of a run; `full` adds details, output and properties (for the merged report). */
   results(runPk: number, options: { full?: boolean } = {}): StoredResult[] {
-    return (options.full ? this.s.fullResults : this.s.leanResults).all(runPk).map(toResult);
+    const rows = (options.full ? this.s.fullResults : this.s.leanResults).all(runPk);
+    // One parse per distinct property set: results of a suite share the (read-only) object.
+    const parsed = new Map<string, Record<string, string>>();
+    return rows.map((row) => toResult(row, parsed));
   }
 
   /**
@@ -380,7 +540,57 @@ export class Repository {
    * not by SQLite's byte order, so the order is the same as core's runState().failing.
    */
   failingIds(runPk: number): string[] {
-    return this.s.failingIds.all(runPk).sort();
+    return this.s.failingIds.all(runPk, runPk).sort();
+  }
+
+  /**
+   * The run summary of GET /api/v1/runs/:id computed by SQL (GROUP BY counts over the covering index,
+   * the failing and flaky sets from the partial indexes), equal to snapshot.ts summarizeRun() (the
+   * core runState() fold), which a randomized test checks. Flaky = failed or carried retry evidence
+   * at some point, and not failing now.
+   */
+  summary(runPk: number): RunSummary {
+    const zero = (): StatusCounts => ({ total: 0, passed: 0, failed: 0, error: 0, skipped: 0 });
+    const byAttempt = new Map<number, StatusCounts>();
+    for (const { attempt, sev, n } of this.s.attemptCounts.all(runPk)) {
+      const c = byAttempt.get(attempt) ?? zero();
+      byAttempt.set(attempt, c);
+      c[BY_SEVERITY[sev]!] += n;
+      c.total += n;
+    }
+    const shards = this.s.shardsWithCounts.all(runPk);
+    const attempts = this.attempts(runPk).map(
+      (rec): AttemptSummary => ({
+        ...rec,
+        counts: byAttempt.get(rec.attempt) ?? zero(),
+        shards: shards
+          .filter((s) => s.attempt === rec.attempt)
+          .map((s) => ({
+            name: s.name,
+            uploadedAt: s.uploadedAt,
+            counts: {
+              total: s.passed + s.failed + s.error + s.skipped,
+              passed: s.passed,
+              failed: s.failed,
+              error: s.error,
+              skipped: s.skipped,
+            },
+          })),
+      }),
+    );
+    const failing = this.failingIds(runPk);
+    const failingSet = new Set(failing);
+    const flaky = [...new Set([...this.s.everFailedIds.all(runPk), ...this.s.evidenceIds.all(runPk)])]
+      .filter((id) => !failingSet.has(id))
+      .sort();
+    const totals = { ...zero(), flaky: flaky.length };
+    const current = this.s.currentCounts.get(runPk);
+    for (const status of BY_SEVERITY) {
+      const n = current?.[status] ?? 0;
+      totals[status] = n;
+      totals.total += n;
+    }
+    return { attempts, current: { failing, flaky, totals } };
   }
 
   /** A page of one attempt's records, ordered by (test id, shard), after the given key. */
@@ -400,6 +610,6 @@ export class Repository {
         afterShard: q.after?.[1] ?? '',
         limit: q.limit,
       })
-      .map(toResult);
+      .map((row) => toResult(row));
   }
 }

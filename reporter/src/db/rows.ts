@@ -72,10 +72,20 @@ export const toAttempt = (a: AttemptRow): AttemptRecord => ({
   shardTotal: a.shard_total,
 });
 
+function parseProperties(json: string, cache?: Map<string, Record<string, string>>): Record<string, string> {
+  let p = cache?.get(json);
+  if (!p) {
+    p = JSON.parse(json) as Record<string, string>;
+    cache?.set(json, p);
+  }
+  return p;
+}
+
 const opt = (v: string | null | undefined): string | undefined =>
   v === null || v === undefined ? undefined : v;
 
-export function toResult(r: ResultRow): StoredResult {
+/** `parsed` caches property sets by their JSON, so rows of one suite share one parsed object. */
+export function toResult(r: ResultRow, parsed?: Map<string, Record<string, string>>): StoredResult {
   const result: StoredResult = {
     id: r.test_id,
     suite: r.suite,
@@ -83,7 +93,7 @@ export function toResult(r: ResultRow): StoredResult {
     name: r.name,
     status: r.status,
     durationMs: r.duration_ms,
-    properties: r.properties ? (JSON.parse(r.properties) as Record<string, string>) : {},
+    properties: r.properties ? parseProperties(r.properties, parsed) : {},
     retries: r.retries ? (JSON.parse(r.retries) as TestResult['retries']) : [],
     attempt: r.attempt_no,
     shard: r.shard,

@@ -1,5 +1,7 @@
-import { JUnitParseError, parseJUnit, type TestResult } from '@dozhim/core';
-import { LIMITS, truncateResult } from '../truncate.js';
+import { JUnitParseError, parseJUnit, type StatusCounts, type TestResult } from '@dozhim/core';
+import Database from 'better-sqlite3';
+import { AttemptGapError, type Repository, WriteConflictError } from '../db/repository.js';
+import { LIMITS, ResultCapError, truncateResult } from '../truncate.js';
 
 export interface ParseRequest {
   body: Uint8Array;
@@ -7,10 +9,47 @@ export interface ParseRequest {
   maxBytes: number;
 }
 
+/** Where an upload's results go: one shard of one attempt, replaced (repository.replaceShard). */
+export interface StoreTarget {
+  runId: string;
+  attempt: number;
+  shard: string;
+  now: string;
+  expectedTry?: number | undefined;
+}
+
 /** Turns an uploaded JUnit body into the results to store (parseJUnit gives one per test id; texts truncated). */
 export interface JUnitParser {
   parse(req: ParseRequest): Promise<TestResult[]>;
+  /**
+   * Parses and stores in one go where the data is (the worker, on its own connection to `file`), so
+   * the results never cross a thread boundary. Same transaction and guards as replaceShard.
+   */
+  parseAndStore?(req: ParseRequest, file: string, target: StoreTarget): Promise<StatusCounts>;
   close(): Promise<void>;
+}
+
+/**
+ * The JUnit upload: parse, then replace the shard in one transaction (write guards inside it). In
+ * the parser's worker when it can (file-backed database), else parse here and insert here.
+ */
+export async function ingestJUnit(
+  parser: JUnitParser,
+  repo: Repository,
+  req: ParseRequest,
+  target: StoreTarget,
+): Promise<StatusCounts> {
+  const file = repo.file;
+  if (parser.parseAndStore && file) return parser.parseAndStore(req, file, target);
+  const results = await parser.parse(req);
+  return repo.replaceShard(
+    target.runId,
+    target.attempt,
+    target.shard,
+    results,
+    target.now,
+    target.expectedTry,
+  );
 }
 
 /** The pure step shared by the in-thread parser and the worker. Throws JUnitParseError. */
@@ -48,3 +87,37 @@ export const errorToData = (e: JUnitParseError): ParseErrorData => ({
 
 export const errorFromData = (d: ParseErrorData): JUnitParseError =>
   new JUnitParseError(d.code, d.message, d.source, d.line, d.column);
+
+/** Any error of parseAndStore as plain data, so the route sees the same classes as in-thread. */
+export type StoreErrorData =
+  | { kind: 'parse'; data: ParseErrorData }
+  | { kind: 'gap'; runId: string; attempt: number }
+  | { kind: 'conflict'; code: WriteConflictError['code']; message: string; details: Record<string, unknown> }
+  | { kind: 'cap'; code: ResultCapError['code']; message: string; details: ResultCapError['details'] }
+  | { kind: 'sqlite'; code: string; message: string };
+
+export function storeErrorToData(e: unknown): StoreErrorData | undefined {
+  if (e instanceof JUnitParseError) return { kind: 'parse', data: errorToData(e) };
+  if (e instanceof AttemptGapError) return { kind: 'gap', runId: e.runId, attempt: e.attempt };
+  if (e instanceof WriteConflictError)
+    return { kind: 'conflict', code: e.code, message: e.message, details: e.details };
+  if (e instanceof ResultCapError)
+    return { kind: 'cap', code: e.code, message: e.message, details: e.details };
+  if (e instanceof Database.SqliteError) return { kind: 'sqlite', code: e.code, message: e.message };
+  return undefined;
+}
+
+export function storeErrorFromData(d: StoreErrorData): Error {
+  switch (d.kind) {
+    case 'parse':
+      return errorFromData(d.data);
+    case 'gap':
+      return new AttemptGapError(d.runId, d.attempt);
+    case 'conflict':
+      return new WriteConflictError(d.code, d.message, d.details);
+    case 'cap':
+      return new ResultCapError(d.code, d.message, d.details);
+    case 'sqlite':
+      return new Database.SqliteError(d.message, d.code);
+  }
+}

@@ -1,14 +1,50 @@
-// Entry of the parse worker thread: parses uploads so a big XML file never blocks the HTTP thread.
+// Entry of the parse worker thread: parses uploads so a big XML file never blocks the HTTP thread,
+// and (parseAndStore) inserts them here too, on this thread's own connection, in one transaction:
+// the parsed results never cross back to the HTTP thread.
 
 import { parentPort } from 'node:worker_threads';
-import { JUnitParseError } from '@dozhim/core';
-import { errorToData, type ParseRequest, parseUpload } from './junit-parser.js';
+import Database from 'better-sqlite3';
+import { Repository } from '../db/repository.js';
+import { type ParseRequest, parseUpload, type StoreTarget, storeErrorToData } from './junit-parser.js';
 
-parentPort!.on('message', (msg: { id: number; req: ParseRequest }) => {
+/** One connection per database file, opened on first use (the main thread already migrated it). */
+const repos = new Map<string, Repository>();
+function repoFor(file: string): Repository {
+  let repo = repos.get(file);
+  if (!repo) {
+    const db = new Database(file, { fileMustExist: true });
+    // Per-connection settings, the same as db/open.ts gives the main connection.
+    db.pragma('synchronous = NORMAL');
+    db.pragma('foreign_keys = ON');
+    db.pragma('busy_timeout = 5000');
+    repo = new Repository(db);
+    repos.set(file, repo);
+  }
+  return repo;
+}
+
+type Message = { id: number; req: ParseRequest; store?: { file: string; target: StoreTarget } };
+
+parentPort!.on('message', (msg: Message) => {
   try {
-    parentPort!.postMessage({ id: msg.id, results: parseUpload(msg.req) });
+    const results = parseUpload(msg.req);
+    if (!msg.store) {
+      parentPort!.postMessage({ id: msg.id, results });
+      return;
+    }
+    const { file, target } = msg.store;
+    const counts = repoFor(file).replaceShard(
+      target.runId,
+      target.attempt,
+      target.shard,
+      results,
+      target.now,
+      target.expectedTry,
+    );
+    parentPort!.postMessage({ id: msg.id, counts });
   } catch (e) {
-    if (e instanceof JUnitParseError) parentPort!.postMessage({ id: msg.id, parseError: errorToData(e) });
+    const error = storeErrorToData(e);
+    if (error) parentPort!.postMessage({ id: msg.id, error });
     else parentPort!.postMessage({ id: msg.id, failure: (e as Error)?.stack ?? String(e) });
   }
 });

@@ -5,6 +5,7 @@ import { MIGRATIONS } from '../../src/db/migrations.js';
 import { openDatabase } from '../../src/db/open.js';
 import { AttemptGapError, Repository } from '../../src/db/repository.js';
 import { listTests, summarizeRun, type TestRow, toCoreAttempts, toRow } from '../../src/snapshot.js';
+import { checkResultCaps, ResultCapError } from '../../src/truncate.js';
 import { tempDir } from '../helpers/server.js';
 
 const NOW = '2026-01-01T00:00:00.000Z';
@@ -60,14 +61,24 @@ describe('openDatabase', () => {
     db = new Database(':memory:');
   });
 
-  it('the legacy query is answered from the covering index alone', () => {
-    const plan = db
-      .prepare(
-        `EXPLAIN QUERY PLAN SELECT test_id FROM results WHERE run_pk = 1 GROUP BY test_id
-         HAVING max(attempt_no * 2 + (status IN ('failed', 'error'))) % 2 = 1 ORDER BY test_id`,
-      )
-      .all() as { detail: string }[];
-    expect(plan.map((p) => p.detail).join('\n')).toMatch(/USING COVERING INDEX results_current/);
+  it('every hot read is answered from an index (EXPLAIN QUERY PLAN): partial ones for the failing set', () => {
+    const plans = repo.hotQueryPlans();
+    // The failing set reads only failing rows, then seeks once per row for a later attempt.
+    expect(plans.failingIds!.join('\n')).toMatch(
+      /SEARCH f USING COVERING INDEX results_failing \(run_pk=\?\)/,
+    );
+    expect(plans.failingIds!.join('\n')).toMatch(
+      /SEARCH l USING COVERING INDEX results_current \(run_pk=\? AND test_id=\? AND attempt_no>\?\)/,
+    );
+    expect(plans.everFailedIds!.join('\n')).toMatch(/COVERING INDEX results_failing/);
+    expect(plans.evidenceIds!.join('\n')).toMatch(/INDEX results_evidence/);
+    // Counts: one ordered scan of the covering index, never the table.
+    for (const name of ['attemptCounts', 'currentCounts'])
+      expect(plans[name]!.join('\n'), name).toMatch(
+        /SEARCH r USING COVERING INDEX results_current \(run_pk=\?\)/,
+      );
+    for (const [name, lines] of Object.entries(plans))
+      expect(lines.join('\n'), name).not.toMatch(/^SCAN (results|r|f|l|s|a)\b/m);
   });
 });
 
@@ -141,6 +152,150 @@ describe('Repository', () => {
         repo.failingIds(pk),
       );
     }
+  });
+
+  it('summary() (SQL) equals summarizeRun() (core runState fold) on random runs, with evidence and empty attempts', () => {
+    const statuses: TestStatus[] = ['passed', 'failed', 'error', 'skipped'];
+    for (let seed = 1; seed <= 30; seed++) {
+      const rand = rng(1000 + seed);
+      const runId = `sum-${seed}`;
+      const ids = Array.from({ length: 30 }, (_, i) => `C${i % 3}::t${i}`);
+      let selected = ids;
+      const attempts = 1 + Math.floor(rand() * 4);
+      for (let attempt = 1; attempt <= attempts; attempt++) {
+        const shards = Math.floor(rand() * 3); // 0: an attempt announced by PATCH only
+        if (shards === 0) repo.patchAttempt(runId, attempt, { threads: 2 }, NOW);
+        for (let s = 0; s < shards; s++) {
+          const mine = selected.filter(() => rand() < 0.6);
+          const rows = mine.map((id) =>
+            result(id, statuses[Math.floor(rand() * 4)]!, {
+              retries: rand() < 0.15 ? [{ kind: 'flakyFailure', message: 'earlier try' }] : [],
+            }),
+          );
+          // Some shards arrive as JSON batches (upserts) in two halves, some replace.
+          if (rand() < 0.3) {
+            repo.upsertResults(runId, attempt, `s${s}`, rows.slice(0, rows.length >> 1), NOW);
+            repo.upsertResults(runId, attempt, `s${s}`, rows.slice(rows.length >> 1), NOW);
+          } else repo.replaceShard(runId, attempt, `s${s}`, rows, NOW);
+        }
+        const { pk } = repo.runKey(runId)!;
+        if (rand() < 0.5) selected = repo.failingIds(pk);
+      }
+      const { pk } = repo.runKey(runId)!;
+      const expected = summarizeRun(repo.attempts(pk), repo.shards(pk), repo.results(pk));
+      expect(repo.summary(pk), `seed ${seed}`).toEqual(expected);
+    }
+  });
+
+  it('summary() keeps a failure visible: a fail in one shard beats a pass in another, a later pass makes it flaky', () => {
+    repo.replaceShard('vis', 1, 'a', [result('A::x', 'passed'), result('A::y', 'failed')], NOW);
+    repo.replaceShard('vis', 1, 'b', [result('A::x', 'error')], NOW);
+    const { pk } = repo.runKey('vis')!;
+    let s = repo.summary(pk);
+    expect(s.current.failing).toEqual(['A::x', 'A::y']);
+    expect(s.attempts[0]!.counts).toEqual({ total: 2, passed: 0, failed: 1, error: 1, skipped: 0 });
+    // A rerun that passes only one of them: the other stays failing, the first is flaky, not passed-clean.
+    repo.replaceShard('vis', 2, 'a', [result('A::x', 'passed')], NOW);
+    s = repo.summary(pk);
+    expect(s.current.failing).toEqual(['A::y']);
+    expect(s.current.flaky).toEqual(['A::x']);
+    expect(s.current.totals).toEqual({ total: 2, passed: 1, failed: 1, error: 0, skipped: 0, flaky: 1 });
+    // A rerun that skips a failed test does not make it pass: it is flaky-not-failing (as runState says).
+    repo.replaceShard('vis', 3, 'a', [result('A::y', 'skipped')], NOW);
+    expect(repo.summary(pk).current).toEqual(
+      summarizeRun(repo.attempts(pk), repo.shards(pk), repo.results(pk)).current,
+    );
+  });
+
+  it('stores each distinct property set once and reads back the same properties', () => {
+    const suiteProps = Object.fromEntries(
+      Array.from({ length: 60 }, (_, i) => [`p${i}`, `value ${i}`.repeat(50)]),
+    );
+    const rows = Array.from({ length: 200 }, (_, i) =>
+      result(`P::t${i}`, 'passed', {
+        // Equal copies (as the reader makes), and a few tests with their own extra property.
+        properties: i % 50 === 0 ? { ...suiteProps, own: String(i) } : { ...suiteProps },
+      }),
+    );
+    repo.replaceShard('props', 1, 'a', rows, NOW);
+    repo.replaceShard('props', 1, 'b', rows.slice(0, 10), NOW);
+    expect(db.prepare('SELECT count(*) AS n FROM property_sets').get()).toEqual({ n: 5 });
+    expect(db.prepare('SELECT count(*) AS n FROM results WHERE properties IS NOT NULL').get()).toEqual({
+      n: 0,
+    });
+    const { pk } = repo.runKey('props')!;
+    const back = repo.results(pk, { full: true }).filter((r) => r.shard === 'a');
+    const byId = new Map(back.map((r) => [r.id, r.properties]));
+    expect(back).toHaveLength(rows.length);
+    for (const r of rows) expect(byId.get(r.id), r.id).toEqual(r.properties);
+    // A test without properties gets none (not some other test's set).
+    repo.replaceShard('props', 1, 'c', [result('P::bare', 'passed')], NOW);
+    expect(repo.results(pk, { full: true }).find((r) => r.id === 'P::bare')!.properties).toEqual({});
+  });
+
+  it('reads inline properties of rows stored before property sets (migration 2 -> 3)', () => {
+    db.close();
+    const path = `${tmp.dir}/old.sqlite`;
+    const old = new Database(path);
+    old.exec(MIGRATIONS[0]!);
+    old.exec(MIGRATIONS[1]!);
+    old.pragma('user_version = 2');
+    old.exec(`INSERT INTO runs (run_id, created_at, updated_at) VALUES ('old', 'x', 'x');
+      INSERT INTO attempts (run_pk, number, created_at, updated_at) VALUES (1, 1, 'x', 'x');
+      INSERT INTO shards (attempt_pk, name, uploaded_at) VALUES (1, 'a', 'x');
+      INSERT INTO results (shard_pk, run_pk, attempt_no, test_id, suite, classname, name, status, properties)
+        VALUES (1, 1, 1, 'O::t', 's', 'O', 't', 'failed', '{"k":"v"}');`);
+    old.close();
+    db = openDatabase(path);
+    repo = new Repository(db);
+    const { pk } = repo.runKey('old')!;
+    expect(repo.results(pk, { full: true })[0]!.properties).toEqual({ k: 'v' });
+    // The migration filled the shard counts the summary reads.
+    expect(repo.summary(pk).attempts[0]!.shards[0]!.counts).toEqual({
+      total: 1,
+      passed: 0,
+      failed: 1,
+      error: 0,
+      skipped: 0,
+    });
+    expect(repo.failingIds(pk)).toEqual(['O::t']);
+  });
+
+  it('refuses an id, name or classname over 65,536 UTF-8 bytes inside the transaction: nothing stored', () => {
+    repo.replaceShard('caps', 1, 'a', [result('K::kept', 'failed')], NOW);
+    const huge = 'n'.repeat(10 * 1024 * 1024);
+    const over = [
+      result(`K::${huge}`, 'passed', { name: huge }),
+      result('K::euro', 'passed', { classname: '€'.repeat(30_000) }), // 30,000 units, 90,000 bytes
+    ];
+    for (const bad of over) {
+      const err = (() => {
+        try {
+          repo.replaceShard('caps', 1, 'a', [result('K::other', 'passed'), bad], NOW);
+        } catch (e) {
+          return e;
+        }
+      })();
+      expect(err).toBeInstanceOf(ResultCapError);
+      expect((err as ResultCapError).code).toBe('identifier_too_long');
+      expect((err as ResultCapError).details).toMatchObject({ limit: 65_536, index: 1 });
+      expect(() => repo.upsertResults('caps', 1, 'a', [bad], NOW)).toThrow(ResultCapError);
+    }
+    // The shard as it was: the failure is still there, nothing of the refused uploads.
+    const { pk } = repo.runKey('caps')!;
+    expect(repo.results(pk).map((r) => r.id)).toEqual(['K::kept']);
+    expect(repo.failingIds(pk)).toEqual(['K::kept']);
+    // Exactly at the cap is stored.
+    const edge = 'x'.repeat(65_536);
+    repo.replaceShard('caps', 1, 'b', [result(edge, 'passed', { name: edge })], NOW);
+    expect(repo.results(pk).some((r) => r.id === edge)).toBe(true);
+  });
+
+  it('checkResultCaps counts results when asked', () => {
+    expect(() =>
+      checkResultCaps([result('a', 'passed'), result('b', 'passed')], { identBytes: 10, maxResults: 1 }),
+    ).toThrow(/at most 1 results per upload, got 2/);
+    expect(() => checkResultCaps([result('a', 'passed')], { identBytes: 10, maxResults: 1 })).not.toThrow();
   });
 
   it('attemptPage (SQL keyset) pages through exactly what listTests gives for that attempt', () => {

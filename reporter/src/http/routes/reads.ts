@@ -1,14 +1,8 @@
-import { decide, type PolicyOptions, writeMergedJUnit } from '@dozhim/core';
-import { type Request, Router } from 'express';
+import type { PolicyOptions } from '@dozhim/core';
+import { type Request, type Response, Router } from 'express';
+import { ReadWorker, type ReportStream } from '../../db/read-worker.js';
 import type { Repository } from '../../db/repository.js';
-import {
-  decodeCursor,
-  encodeCursor,
-  listTests,
-  summarizeRun,
-  toCoreAttempts,
-  toRow,
-} from '../../snapshot.js';
+import { decodeCursor, encodeCursor, toRow } from '../../snapshot.js';
 import type { RouteContext } from '../context.js';
 import { ApiError } from '../errors.js';
 import { DecisionQuery, RunParams, RunsQuery, TestsQuery } from '../schemas.js';
@@ -33,9 +27,37 @@ export function policyFromQuery(q: ReturnType<typeof DecisionQuery.parse>): Part
   return options;
 }
 
-/** Every read of runs and tests, including the legacy /failedTests call. */
+/** Writes the report's chunks as the client takes them; stops when it goes away. */
+async function pipeReport(stream: ReportStream, res: Response): Promise<void> {
+  let gone = false;
+  const onClose = () => {
+    gone = true;
+    stream.cancel();
+  };
+  res.on('close', onClose);
+  try {
+    for (let chunk = await stream.next(); chunk && !gone; chunk = await stream.next()) {
+      if (!res.write(chunk) && !gone) {
+        await new Promise<void>((resolve) => {
+          res.once('drain', resolve);
+          res.once('close', resolve);
+        });
+      }
+    }
+    if (!gone) res.end();
+  } finally {
+    res.off('close', onClose);
+  }
+}
+
+/**
+ * Every read of runs and tests, including the legacy /failedTests call. The legacy call and one
+ * attempt's pages are indexed SQL on this thread (O(failures) / O(page)); the reads that grow with
+ * the run (summary, current tests, decision, report) run in the read worker.
+ */
 export function readRoutes({ repo, read }: RouteContext): Router {
   const router = Router();
+  const reads = new ReadWorker(repo);
 
   // Legacy: the exact call and answer of the home-made service it replaces.
   router.get('/failedTests/:runId', read, (req, res) => {
@@ -48,12 +70,13 @@ export function readRoutes({ repo, read }: RouteContext): Router {
     res.json({ data: page.runs, nextCursor: page.next === null ? null : String(page.next) });
   });
 
-  router.get('/api/v1/runs/:runId', read, (req, res) => {
+  router.get('/api/v1/runs/:runId', read, async (req, res) => {
     const { pk, run } = runOr404(repo, req);
-    res.json({ run, ...summarizeRun(repo.attempts(pk), repo.shards(pk), repo.results(pk)) });
+    // Counted by SQL (repo.summary), equal to snapshot.ts summarizeRun() (checked by a randomized test).
+    res.json({ run, ...(await reads.read({ op: 'summary', runPk: pk })) });
   });
 
-  router.get('/api/v1/runs/:runId/tests', read, (req, res) => {
+  router.get('/api/v1/runs/:runId/tests', read, async (req, res) => {
     const { pk } = runOr404(repo, req);
     const q = TestsQuery.parse(req.query);
     if (q.attempt !== undefined && q.status !== 'flaky') {
@@ -73,23 +96,23 @@ export function readRoutes({ repo, read }: RouteContext): Router {
       });
       return;
     }
-    // Current state, and flaky (which needs each test's history): folded with core runState().
-    res.json(listTests(toCoreAttempts(repo.attempts(pk), repo.shards(pk), repo.results(pk)), q));
+    res.json(await reads.read({ op: 'tests', runPk: pk, query: q }));
   });
 
-  router.get('/api/v1/runs/:runId/decision', read, (req, res) => {
+  router.get('/api/v1/runs/:runId/decision', read, async (req, res) => {
     const { pk, run } = runOr404(repo, req);
     const options = policyFromQuery(DecisionQuery.parse(req.query));
-    const attempts = toCoreAttempts(repo.attempts(pk), repo.shards(pk), repo.results(pk));
-    if (attempts.length === 0)
+    const decision = await reads.read({ op: 'decision', runPk: pk, options });
+    if (decision === null)
       throw new ApiError(409, 'no_results', `run "${run.id}" has no uploaded results yet`);
-    res.json(decide(attempts, options));
+    res.json(decision);
   });
 
-  router.get('/api/v1/runs/:runId/report.xml', read, (req, res) => {
+  router.get('/api/v1/runs/:runId/report.xml', read, async (req, res) => {
     const { pk, run } = runOr404(repo, req);
-    const attempts = toCoreAttempts(repo.attempts(pk), repo.shards(pk), repo.results(pk, { full: true }));
-    res.type('application/xml').send(writeMergedJUnit(attempts, { name: run.id }));
+    const stream = await reads.report(pk, run.id);
+    res.type('application/xml');
+    await pipeReport(stream, res);
   });
   return router;
 }

@@ -1,5 +1,6 @@
 import { type TestResult, testId } from '@dozhim/core';
 import { type Response, Router } from 'express';
+import { ingestJUnit } from '../../parse/junit-parser.js';
 import { dedupeById } from '../../snapshot.js';
 import { truncateResult } from '../../truncate.js';
 import { readBody, readJson, requireMediaType } from '../body.js';
@@ -73,8 +74,8 @@ export function writeRoutes(ctx: RouteContext): Router {
       return uploads.run(async () => {
         // Parsed before (and outside) the transaction: a bad file fails here and nothing is written.
         const source = `${runId} attempt ${attempt} shard ${shard}`;
-        const results = await parser.parse({ body, source, maxBytes: limits.maxBodyBytes });
-        return repo.replaceShard(runId, attempt, shard, results, now(), expectedTry);
+        const req = { body, source, maxBytes: limits.maxBodyBytes };
+        return ingestJUnit(parser, repo, req, { runId, attempt, shard, now: now(), expectedTry });
       });
     });
     metrics.uploads.inc({ kind: 'junit' });
