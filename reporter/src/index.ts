@@ -8,7 +8,15 @@ export { ApiError } from './http/errors.js';
 export { createMetrics, type Metrics } from './http/metrics.js';
 export { openApiDocument } from './http/openapi.js';
 export { main } from './main.js';
-export { inThreadParser, type JUnitParser, parseUpload } from './parse/junit-parser.js';
+export { ingestJUnit, inThreadParser, type JUnitParser, parseUpload } from './parse/junit-parser.js';
 export { WorkerParser } from './parse/worker-parser.js';
 export * from './snapshot.js';
-export { LIMITS, truncateResult, truncateText } from './truncate.js';
+export {
+  checkResultCaps,
+  DEFAULT_RESULT_CAPS,
+  LIMITS,
+  ResultCapError,
+  type ResultCaps,
+  truncateResult,
+  truncateText,
+} from './truncate.js';

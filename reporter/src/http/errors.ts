@@ -3,6 +3,7 @@ import type { ErrorRequestHandler, RequestHandler } from 'express';
 import type { Logger } from 'pino';
 import { ZodError } from 'zod';
 import { AttemptGapError, WriteConflictError } from '../db/repository.js';
+import { ResultCapError } from '../truncate.js';
 
 /** An error with its HTTP status and machine code; the one error middleware turns it into JSON. */
 export class ApiError extends Error {
@@ -52,6 +53,8 @@ export function toApiError(err: unknown): ApiError {
     return new ApiError(409, 'attempt_gap', err.message, { runId: err.runId, attempt: err.attempt });
   }
   if (err instanceof WriteConflictError) return new ApiError(409, err.code, err.message, err.details);
+  // A name, id or result count over the storage caps: the request is too large, nothing was stored.
+  if (err instanceof ResultCapError) return new ApiError(413, err.code, err.message, err.details);
   // Express and its body/URL helpers flag client mistakes (bad percent-encoding in a path) with a 4xx status.
   const status = (err as { status?: unknown } | null)?.status;
   if (typeof status === 'number' && status >= 400 && status < 500) {
