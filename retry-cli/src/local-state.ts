@@ -1,6 +1,6 @@
 import { mkdir, readdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { Attempt, TestResult } from '@dozhim/core';
+import { type Attempt, attemptReported, type TestResult } from '@dozhim/core';
 import { attemptDir, safeSegment } from './junit-collect.js';
 import type { AttemptPatch } from './reporter-client.js';
 
@@ -87,7 +87,7 @@ export class LocalState {
       const dir = attemptDir(this.stateDir, runId, n);
       const files = (await readdir(dir)).filter((f) => RESULTS_RE.test(f)).sort();
       // An attempt that never produced results (crashed, interrupted early) is not an attempt to decide on.
-      if (files.length === 0) continue;
+      if (!attemptReported({ shards: files.length, results: 0 })) continue;
       const results: TestResult[] = [];
       for (const f of files) results.push(...((await readJson<TestResult[]>(join(dir, f))) ?? []));
       const meta = (await readJson<AttemptMeta>(join(dir, 'attempt.json'))) ?? {};
