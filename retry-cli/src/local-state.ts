@@ -23,6 +23,14 @@ export interface StoredAttempt extends Attempt {
   shards?: string[];
 }
 
+/**
+ * How many tests a rerun selected; undefined for an attempt of the whole suite. The ids are known
+ * only to the job that ran it (local state); an attempt read back from the reporter has the count
+ * alone (`meta.selectedCount`), and the count is what every view shows.
+ */
+export const selectedCount = (a: Pick<StoredAttempt, 'selected' | 'meta'>): number | undefined =>
+  a.selected?.length ?? a.meta.selectedCount;
+
 const ATTEMPT_DIR_RE = /^attempt-(\d+)$/;
 const RESULTS_RE = /^results-(.+)\.json$/;
 
