@@ -74,3 +74,15 @@ export function splitTestId(id: string): { scope: string; name: string } {
   const i = id.indexOf(ID_SEPARATOR);
   return i < 0 ? { scope: '', name: id } : { scope: id.slice(0, i), name: id.slice(i + ID_SEPARATOR.length) };
 }
+
+/**
+ * The one run-id rule: 1-200 characters of `A-Z a-z 0-9 . _ : @ / -`. The reporter validates its
+ * routes with it, the CLI its `--run-id`/`DOZHIM_RUN_ID` (a bad value is an error) and the ids it
+ * takes from CI variables (`sanitizeRunId`: other characters become `-`).
+ */
+export const RUN_ID_PATTERN = /^[A-Za-z0-9._:@/-]{1,200}$/;
+export const RUN_ID_RULE = 'run ids are 1-200 characters of A-Z a-z 0-9 . _ : @ / -';
+const NOT_RUN_ID_CHAR = /[^A-Za-z0-9._:@/-]/g;
+
+/** A CI variable made into a valid run id: characters outside the rule become `-`, at most 200. */
+export const sanitizeRunId = (s: string): string => s.replace(NOT_RUN_ID_CHAR, '-').slice(0, 200);

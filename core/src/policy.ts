@@ -119,8 +119,27 @@ export function threadsForAttempt(
     const list = options.schedule.threads;
     return list[Math.min(attempt, list.length) - 1] ?? floor;
   }
-  const halved = Math.floor(options.threads / 2 ** (attempt - 1));
-  return Math.max(floor, halved);
+  let threads = options.threads;
+  for (let n = 1; n < attempt; n++) threads = halveThreads(threads, options.minThreads);
+  return Math.max(floor, threads);
+}
+
+/**
+ * The one halving rule: half the threads, rounded down (7 → 3 → 1: a rerun never runs with more
+ * than half), never below minThreads or 1. `threadsForAttempt` applies it per attempt; `decide`
+ * applies it to the threads the latest attempt really used.
+ */
+export function halveThreads(threads: number, minThreads: number): number {
+  return Math.max(1, minThreads, Math.floor(threads / 2));
+}
+
+/**
+ * The one rule for whether a stored attempt is an attempt to decide on: it reported something, at
+ * least one shard (an empty report `<testsuites/>` counts: it ran and reported nothing) or a result.
+ * An attempt that was only announced (started, then crashed or was interrupted) does not count.
+ */
+export function attemptReported(a: { shards: number; results: number }): boolean {
+  return a.shards > 0 || a.results > 0;
 }
 
 export function maxFailedLimit(maxFailed: MaxFailed, firstAttemptTotal: number): number {
@@ -217,7 +236,7 @@ export function decide(attempts: readonly Attempt[], options: Partial<PolicyOpti
   const nextAttempt = latest.number + 1;
   const nextThreads =
     o.schedule.kind === 'halve' && latest.threads !== undefined
-      ? Math.max(Math.max(1, o.minThreads), Math.floor(latest.threads / 2))
+      ? halveThreads(latest.threads, o.minThreads)
       : threadsForAttempt(nextAttempt, o);
   return {
     ...base,

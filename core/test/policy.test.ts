@@ -1,8 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import {
+  attemptReported,
   DEFAULT_POLICY,
   type Decision,
   decide,
+  halveThreads,
   type PolicyOptions,
   parseMaxFailed,
   parseThreadsSchedule,
@@ -236,6 +238,17 @@ describe('decide: the reason for every stop, and its boundaries', () => {
     expect(d).toMatchObject({ action: 'finish', reason: 'all-passed', outcome: 'flaky', flaky: ['f::1'] });
   });
 
+  // Kills the mutation "a failing test that comes back skipped counts as progress" (`passedNow`
+  // testing `!isFailure(status)` instead of `status === 'passed'`): a skip is not a pass.
+  it('a failing test that comes back skipped is no progress; one that passes is', () => {
+    const first = attempt(1, 8, { passed: pass, failed: ['f::1', 'f::2'] });
+    const skipped = decide([first, attempt(2, 4, { skipped: ['f::1'], failed: ['f::2'] })]);
+    expect(skipped).toMatchObject({ action: 'terminate', reason: 'no-progress', failing: ['f::2'] });
+    // The input that would fool the check the other way: a real pass is progress.
+    const passed = decide([first, attempt(2, 4, { passed: ['f::1'], failed: ['f::2'] })]);
+    expect(passed).toMatchObject({ action: 'retry', testsToRerun: ['f::2'], flaky: ['f::1'] });
+  });
+
   it('rejects an empty attempt list', () => {
     expect(() => decide([])).toThrow(RangeError);
   });
@@ -266,9 +279,37 @@ describe('threads schedule', () => {
     expect(seen).toEqual([8, 4, 2, 1, 1]);
   });
 
+  // Kills the mutation "ceil instead of floor when halving odd thread counts" (7 → 4 → 2).
+  it('halves odd thread counts down: 7 -> 3 -> 1, in the schedule and in decide', () => {
+    const o = { ...DEFAULT_POLICY, threads: 7 };
+    expect([1, 2, 3, 4].map((n) => threadsForAttempt(n, o))).toEqual([7, 3, 1, 1]);
+    expect([7, 5, 3, 2, 1].map((t) => halveThreads(t, 1))).toEqual([3, 2, 1, 1, 1]);
+    expect(halveThreads(7, 2)).toBe(3);
+    expect(halveThreads(3, 2)).toBe(2);
+    const attempts = [attempt(1, 7, { passed: pass, failed: ids('f', 5) })];
+    const seen = [7];
+    for (let n = 2; n <= 4; n++) {
+      const d = decide(attempts, { maxRuns: 10, stopOnNoProgress: false });
+      seen.push(d.nextThreads!);
+      attempts.push(attempt(n, d.nextThreads!, { failed: ids('f', 5) }));
+    }
+    expect(seen).toEqual([7, 3, 1, 1]);
+  });
+
   it('an explicit list is used in order and its last entry repeats', () => {
     const o = { ...DEFAULT_POLICY, schedule: parseThreadsSchedule('8,4,2') };
     expect([1, 2, 3, 4].map((n) => threadsForAttempt(n, o))).toEqual([8, 4, 2, 2]);
+  });
+});
+
+describe('attemptReported: the one rule for whether an attempt counts', () => {
+  it.each([
+    [{ shards: 0, results: 0 }, false], // announced (PATCH) only: crashed, interrupted, still running
+    [{ shards: 1, results: 0 }, true], // an empty report: it ran and reported nothing
+    [{ shards: 2, results: 10 }, true],
+    [{ shards: 0, results: 3 }, true], // a reporter that does not list shards
+  ])('%j -> %s', (a, expected) => {
+    expect(attemptReported(a)).toBe(expected);
   });
 });
 

@@ -1,7 +1,8 @@
 #!/usr/bin/env node
-// `dozhim run` overhead per attempt over running the test command directly (issue #4: < 300 ms).
+// `dozhim run` overhead per attempt over running the test command directly, at 20 and 10k tests
+// (issue #4: < 300 ms at 20 tests; issue #11: each further attempt <= 100 ms at 10k tests).
 //
-// The command is trivial on purpose (a node script writing a 20-test JUnit file), so what is measured
+// The command is trivial on purpose (a node script writing a 20- or 10k-test JUnit file), so what is measured
 // is dozhim itself: its start-up, spawning, reading and merging reports, local state, the summary.
 //   single  : 1 attempt, all tests pass     overhead = dozhim - direct          (dozhim's start-up included)
 //   marginal: each further attempt (2 tests failing persistently, --max-runs 1 vs 3)
@@ -19,7 +20,11 @@ const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const DOZHIM = join(ROOT, 'retry-cli/bin/dozhim.js');
 const SUITE = join(ROOT, 'test/e2e/suites/generated-suite.mjs');
 const ITERATIONS = Number(process.env.BENCH_ITERATIONS ?? 15);
-const BUDGET_MS = 300;
+/** Test counts, with the per-attempt budget each is held to (printed next to the figure, never failed on). */
+const SIZES = [
+  { tests: 20, budgetMs: 300, iterations: ITERATIONS },
+  { tests: 10_000, budgetMs: 100, iterations: Math.max(3, Math.ceil(ITERATIONS / 3)) },
+];
 
 const work = mkdtempSync(join(tmpdir(), 'dozhim-bench-'));
 let seq = 0;
@@ -40,30 +45,35 @@ function timeRun(args, expectCode) {
   return ms;
 }
 
-const suiteArgs = (junit, fail) => [
+const suiteArgs = (junit, fail, tests) => [
   SUITE,
   '--junit',
   junit,
   '--tests',
-  '20',
+  String(tests),
   '--fail',
   String(fail),
   '--persistent',
 ];
 
-const direct = (fail) => timeRun(suiteArgs(join(work, `direct-${seq++}.xml`), fail), fail > 0 ? 1 : 0);
+const direct = (fail, tests) =>
+  timeRun(suiteArgs(join(work, `direct-${seq++}.xml`), fail, tests), fail > 0 ? 1 : 0);
 
-function viaDozhim(fail, runs, code) {
+/** The command of a further attempt run directly: the 2 failing tests selected, as dozhim selects them. */
+const directRerun = (tests) =>
+  timeRun([...suiteArgs(join(work, `rerun-${seq++}.xml`), 2, tests), 'gen::t001', 'gen::t002'], 1);
+
+function viaDozhim(fail, runs, code, tests) {
   const dir = join(work, `run-${seq++}`);
   const args = ['run', '--state-dir', dir, '--report', join(dir, 'report.xml'), '--max-runs', String(runs)];
-  const command = [process.execPath, ...suiteArgs('{junit}', fail), '{tests}'];
+  const command = [process.execPath, ...suiteArgs('{junit}', fail, tests), '{tests}'];
   return timeRun([DOZHIM, ...args, '--no-stop-on-no-progress', '--', ...command], code);
 }
 
 /** Runs `sample` ITERATIONS times after one warm-up; returns the median of each field. */
-function pairedMedian(sample) {
+function pairedMedian(sample, iterations) {
   sample();
-  const rows = Array.from({ length: ITERATIONS }, sample);
+  const rows = Array.from({ length: iterations }, sample);
   const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
   return Object.fromEntries(Object.keys(rows[0]).map((k) => [k, median(rows.map((r) => r[k]))]));
 }
@@ -71,32 +81,36 @@ function pairedMedian(sample) {
 const ms = (x) => `${x.toFixed(0)} ms`;
 
 try {
-  const single = pairedMedian(() => {
-    const d = direct(0);
-    const z = viaDozhim(0, 1, 0);
-    return { d, z, overhead: z - d };
-  });
-  const further = pairedMedian(() => {
-    const d = direct(2);
-    const one = viaDozhim(2, 1, 1);
-    const three = viaDozhim(2, 3, 1);
-    return { d, one, three, overhead: (three - one) / 2 - d };
-  });
   const load = loadavg()[0].toFixed(1);
-  console.log(
-    `dozhim run overhead (median of ${ITERATIONS} paired samples; load ${load} on ${cpus().length} cpus)`,
-  );
-  console.log(`  direct command (20 tests, 1 JUnit file)   ${ms(single.d)}`);
-  console.log(
-    `  dozhim run, 1 attempt                     ${ms(single.z)}: +${ms(single.overhead)} (${(single.z / single.d).toFixed(2)}x), dozhim start-up included`,
-  );
-  console.log(
-    `  each further attempt (1 vs 3 attempts)    ${ms(further.one)} vs ${ms(further.three)}: +${ms(further.overhead)} over the command (${((further.overhead + further.d) / further.d).toFixed(2)}x)`,
-  );
-  const worst = Math.max(single.overhead, further.overhead);
-  console.log(
-    `requirement: < ${BUDGET_MS} ms per attempt -> ${worst < BUDGET_MS ? 'met' : 'NOT MET'} (worst ${ms(worst)})`,
-  );
+  console.log(`dozhim run overhead (median of paired samples; load ${load} on ${cpus().length} cpus)`);
+  for (const { tests, budgetMs, iterations } of SIZES) {
+    const single = pairedMedian(() => {
+      const d = direct(0, tests);
+      const z = viaDozhim(0, 1, 0, tests);
+      return { d, z, overhead: z - d };
+    }, iterations);
+    const further = pairedMedian(() => {
+      const d = directRerun(tests);
+      const one = viaDozhim(2, 1, 1, tests);
+      const three = viaDozhim(2, 3, 1, tests);
+      return { d, one, three, overhead: (three - one) / 2 - d };
+    }, iterations);
+    console.log(`  ${tests} tests, ${iterations} samples`);
+    console.log(
+      `    direct command (1 JUnit file)             ${ms(single.d)}; its 2-test rerun ${ms(further.d)}`,
+    );
+    console.log(
+      `    dozhim run, 1 attempt                     ${ms(single.z)}: +${ms(single.overhead)} (${(single.z / single.d).toFixed(2)}x the command), start-up included`,
+    );
+    // A further attempt reruns the 2 failing tests, so its command is the 2-test rerun; the overhead
+    // is dozhim's own work for it (reading the state, selecting, merging, storing).
+    console.log(
+      `    each further attempt (1 vs 3 attempts)    ${ms(further.one)} vs ${ms(further.three)}: +${ms(further.overhead)} over the command (${((further.overhead + further.d) / further.d).toFixed(2)}x)`,
+    );
+    console.log(
+      `    limit: each further attempt <= ${budgetMs} ms -> ${further.overhead <= budgetMs ? 'met' : 'NOT MET'} (${ms(further.overhead)}; ${(further.overhead / budgetMs).toFixed(2)}x the limit)`,
+    );
+  }
 } finally {
   rmSync(work, { recursive: true, force: true });
 }

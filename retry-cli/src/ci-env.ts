@@ -1,11 +1,10 @@
 import { randomBytes } from 'node:crypto';
+import { RUN_ID_PATTERN, RUN_ID_RULE, sanitizeRunId } from '@dozhim/core';
 import { UsageError } from './exit-codes.js';
 
 /** What dozhim reads from CI environments (GitLab, Jenkins) to name and describe a run. */
 
 export type Env = Readonly<Record<string, string | undefined>>;
-
-export const RUN_ID_RE = /^[A-Za-z0-9._:@/-]{1,200}$/;
 
 export interface ResolvedRunId {
   runId: string;
@@ -14,9 +13,6 @@ export interface ResolvedRunId {
 
 const nonEmpty = (s: string | undefined): string | undefined => (s && s.trim() !== '' ? s.trim() : undefined);
 
-/** Run ids may only hold the reporter's id characters: anything else from CI variables becomes `-`. */
-export const sanitizeRunId = (s: string): string => s.replace(/[^A-Za-z0-9._:@/-]/g, '-').slice(0, 200);
-
 /** `--run-id` > `DOZHIM_RUN_ID` > GitLab `CI_PIPELINE_ID` > Jenkins `BUILD_TAG` > generated. */
 export function resolveRunId(flag: string | undefined, env: Env, now: Date = new Date()): ResolvedRunId {
   const f = nonEmpty(flag);
@@ -24,10 +20,8 @@ export function resolveRunId(flag: string | undefined, env: Env, now: Date = new
   const d = nonEmpty(env.DOZHIM_RUN_ID);
   if (d) {
     // Set on purpose, like --run-id: a bad value is an error, never silently rewritten.
-    if (!RUN_ID_RE.test(d)) {
-      throw new UsageError(
-        `DOZHIM_RUN_ID ${JSON.stringify(d.slice(0, 80))}: run ids are 1-200 characters of A-Z a-z 0-9 . _ : @ / -`,
-      );
+    if (!RUN_ID_PATTERN.test(d)) {
+      throw new UsageError(`DOZHIM_RUN_ID ${JSON.stringify(d.slice(0, 80))}: ${RUN_ID_RULE}`);
     }
     return { runId: d, source: 'DOZHIM_RUN_ID' };
   }

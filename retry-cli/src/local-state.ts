@@ -1,6 +1,6 @@
 import { mkdir, readdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { Attempt, TestResult } from '@dozhim/core';
+import { type Attempt, attemptReported, type TestResult } from '@dozhim/core';
 import { attemptDir, safeSegment } from './junit-collect.js';
 import type { AttemptPatch } from './reporter-client.js';
 
@@ -22,6 +22,14 @@ export interface StoredAttempt extends Attempt {
   /** Names of the shards that reported (a sharded attempt 1 is complete when all meta.shardTotal did). */
   shards?: string[];
 }
+
+/**
+ * How many tests a rerun selected; undefined for an attempt of the whole suite. The ids are known
+ * only to the job that ran it (local state); an attempt read back from the reporter has the count
+ * alone (`meta.selectedCount`), and the count is what every view shows.
+ */
+export const selectedCount = (a: Pick<StoredAttempt, 'selected' | 'meta'>): number | undefined =>
+  a.selected?.length ?? a.meta.selectedCount;
 
 const ATTEMPT_DIR_RE = /^attempt-(\d+)$/;
 const RESULTS_RE = /^results-(.+)\.json$/;
@@ -87,7 +95,7 @@ export class LocalState {
       const dir = attemptDir(this.stateDir, runId, n);
       const files = (await readdir(dir)).filter((f) => RESULTS_RE.test(f)).sort();
       // An attempt that never produced results (crashed, interrupted early) is not an attempt to decide on.
-      if (files.length === 0) continue;
+      if (!attemptReported({ shards: files.length, results: 0 })) continue;
       const results: TestResult[] = [];
       for (const f of files) results.push(...((await readJson<TestResult[]>(join(dir, f))) ?? []));
       const meta = (await readJson<AttemptMeta>(join(dir, 'attempt.json'))) ?? {};

@@ -6,11 +6,13 @@ import {
   type PolicyOptions,
   parseMaxFailed,
   parseThreadsSchedule,
+  RUN_ID_PATTERN,
+  RUN_ID_RULE,
   type ThreadsSchedule,
 } from '@dozhim/core';
 import { InvalidArgumentError } from 'commander';
 import type { FrameworkName } from './adapters/types.js';
-import { type Env, RUN_ID_RE } from './ci-env.js';
+import type { Env } from './ci-env.js';
 import type { ConfigFile } from './config-file.js';
 import { UsageError } from './exit-codes.js';
 
@@ -127,8 +129,7 @@ export function parseUrl(value: string): string {
 }
 
 export function parseRunId(value: string): string {
-  if (!RUN_ID_RE.test(value))
-    throw new InvalidArgumentError('run ids are 1-200 characters of A-Z a-z 0-9 . _ : @ / -.');
+  if (!RUN_ID_PATTERN.test(value)) throw new InvalidArgumentError(`${RUN_ID_RULE}.`);
   return value;
 }
 

@@ -1,5 +1,5 @@
 import { rename } from 'node:fs/promises';
-import type { TestResult } from '@dozhim/core';
+import { attemptReported, type TestResult } from '@dozhim/core';
 import type { CiMetadata } from './ci-env.js';
 import { DozhimError, ExitCode, InfrastructureError } from './exit-codes.js';
 import type { AttemptMeta, LocalState, StoredAttempt } from './local-state.js';
@@ -141,7 +141,7 @@ export class RunStore {
         const results = (await r.attemptTests(runId, a.attempt)).map(toResult);
         const shards = (a.shards ?? []).map((s) => s.name);
         // An attempt with no uploaded shard never reported (crashed, interrupted, or still running).
-        if (shards.length === 0 && results.length === 0) continue;
+        if (!attemptReported({ shards: shards.length, results: results.length })) continue;
         const meta: AttemptMeta = {
           ...(a.threads !== null ? { threads: a.threads } : {}),
           ...(a.selectedCount !== null ? { selectedCount: a.selectedCount } : {}),

@@ -1,7 +1,7 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { countStatuses, type Decision } from '@dozhim/core';
-import type { StoredAttempt } from './local-state.js';
+import { type StoredAttempt, selectedCount } from './local-state.js';
 import type { SummaryRow, SummaryView } from './output.js';
 
 /** The machine-readable end of a run (`--summary-json`), and the rows of the printed summary table. */
@@ -32,10 +32,11 @@ export interface RunSummary {
 export function summaryRows(attempts: readonly StoredAttempt[]): RunSummary['attempts'] {
   return attempts.map((a) => {
     const c = countStatuses(a.results);
+    const selected = selectedCount(a);
     return {
       attempt: a.number,
       threads: a.threads ?? 0,
-      ...(a.selected ? { selected: a.selected.length } : {}),
+      ...(selected !== undefined ? { selected } : {}),
       total: c.total,
       passed: c.passed,
       // The table's "failed" column counts errors too: both fail the run.

@@ -1,9 +1,8 @@
-import { mkdir, mkdtemp, readFile, utimes, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, utimes, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { attemptJUnitPath, collectReports, safeSegment, snapshotReports } from '../src/junit-collect.js';
-import { assertBuilt, makeSuite, passing, runCli } from './harness.js';
 
 const xml = (name: string, failed = false): string =>
   `<testsuite name="s"><testcase classname="c" name="${name}">${failed ? '<failure message="x"/>' : ''}</testcase></testsuite>`;
@@ -87,35 +86,5 @@ describe('junit-collect: repeats, normalize, paths', () => {
       normalize: (results) => results.filter((r) => r.name !== 'dropped'),
     });
     expect(got.results.map((r) => [r.name, r.file])).toEqual([['kept', 'tests/a.spec.mjs']]);
-  });
-});
-
-describe('dozhim run --junit <glob> (real binary)', () => {
-  beforeAll(() => assertBuilt());
-
-  it('never mistakes a stale report for this attempt', async () => {
-    const s = await makeSuite([...passing(1), { classname: 'suite.Flaky', name: 'once', failTimes: 1 }]);
-    await mkdir(join(s.dir, 'reports'));
-    await writeFile(join(s.dir, 'reports/stale.xml'), xml('stale', true));
-    const r = await runCli(
-      [
-        'run',
-        '--state-dir',
-        '.d',
-        '--summary-json',
-        'summary.json',
-        '--junit',
-        'reports/*.xml',
-        '--',
-        'node',
-        s.suite,
-      ],
-      s.dir,
-      { FAKE_REPORT_PATH: join(s.dir, 'reports/junit.xml') },
-    );
-    expect(r.code, r.stderr + r.stdout).toBe(0);
-    const summary = JSON.parse(await readFile(join(s.dir, 'summary.json'), 'utf8'));
-    expect(summary.attempts.map((a: { total: number }) => a.total)).toEqual([2, 1]);
-    expect(summary.flaky).toEqual(['suite.Flaky::once']);
   });
 });

@@ -279,4 +279,42 @@ describe('dozhim with the reporter', () => {
     expect(wrong.stderr).toMatch(/the reporter refused to create the run \(\w+\): PUT .* 403/);
     expect(wrong.stderr).not.toContain('LOCAL MODE');
   });
+
+  it('three `dozhim attempt --reporter` calls: every rerun shows how many tests it selected, never "all"', async () => {
+    const { url } = await startReporter();
+    const s = await makeSuite([
+      ...passing(2),
+      { classname: 'suite.Flaky', name: 'once', failTimes: 1 },
+      { classname: 'suite.Flaky', name: 'twice', failTimes: 2 },
+    ]);
+    const call = () =>
+      runCli(
+        [
+          'attempt',
+          ...common(s.dir),
+          '--run-id',
+          'staged-1',
+          '--reporter',
+          url,
+          '--threads',
+          '4',
+          '--',
+          'node',
+          s.suite,
+        ],
+        s.dir,
+      );
+    const codes: (number | null)[] = [];
+    for (let i = 0; i < 3; i++) codes.push((await call()).code);
+    expect(codes).toEqual([1, 1, 0]);
+    // The third call's summary is built from the reporter's attempts (the local state of this job
+    // has them too, but the reporter is the source when it knows the run).
+    const summary = JSON.parse(await readFile(join(s.dir, 'summary.json'), 'utf8'));
+    expect(summary.attempts.map((a: Json) => [a.attempt, a.selected])).toEqual([
+      [1, undefined],
+      [2, 2],
+      [3, 1],
+    ]);
+    expect((await s.runs()).map((r) => r.ran.length)).toEqual([4, 2, 1]);
+  });
 });

@@ -1,12 +1,10 @@
 import { extendZodWithOpenApi } from '@asteasolutions/zod-to-openapi';
-import { parseMaxFailed, parseThreadsSchedule, testId } from '@dozhim/core';
+import { parseMaxFailed, parseThreadsSchedule, RUN_ID_PATTERN, testId } from '@dozhim/core';
 import { z } from 'zod';
 import { decodeCursor } from '../snapshot.js';
 
 // The zod schemas below validate requests AND generate the OpenAPI document (openapi.ts): one source.
 extendZodWithOpenApi(z);
-
-export const RUN_ID_PATTERN = /^[A-Za-z0-9._:@/-]{1,200}$/;
 
 export const RunIdParam = z
   .string()
