@@ -286,4 +286,8 @@ async function main() {
 const t0 = performance.now();
 main()
   .then(() => console.log(`bench took ${((performance.now() - t0) / 1000).toFixed(0)} s`))
+  .catch((e) => {
+    console.error(e);
+    process.exitCode = 1;
+  })
   .finally(() => rmSync(dir, { recursive: true, force: true }));

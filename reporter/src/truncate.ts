@@ -1,8 +1,9 @@
-import type { TestResult } from '@dozhim/core';
+import { type TestResult, truncateMiddle } from '@dozhim/core';
 
 /**
- * Stored text limits (characters). A CI log can be megabytes per test; the reporter keeps the head,
- * which holds the assertion and the top of the stack, and says how much it dropped.
+ * Stored text limits (characters). A CI log can be megabytes per test; the reporter keeps the head
+ * (the assertion, the top of the stack) and the tail (where the output ends), and says how much it
+ * dropped: core's one truncation rule, the same as the JUnit reader's.
  */
 export const LIMITS = {
   message: 8 * 1024,
@@ -11,11 +12,7 @@ export const LIMITS = {
   stderr: 64 * 1024,
 } as const;
 
-export function truncateText(text: string, max: number): string {
-  if (text.length <= max) return text;
-  const marker = `\n[dozhim: truncated ${text.length - max} of ${text.length} characters]`;
-  return text.slice(0, max) + marker;
-}
+export const truncateText = truncateMiddle;
 
 type Texts = Partial<Record<keyof typeof LIMITS, string | undefined>>;
 

@@ -4,10 +4,12 @@ import { tokenMatches } from '../../src/http/auth.js';
 import { LIMITS, truncateResult, truncateText } from '../../src/truncate.js';
 
 describe('truncation', () => {
-  it('keeps the head and says how much was dropped', () => {
+  it('keeps the head and the tail, never exceeds the limit, and says how much was dropped', () => {
     expect(truncateText('short', 10)).toBe('short');
-    const out = truncateText('x'.repeat(100), 10);
-    expect(out).toBe(`${'x'.repeat(10)}\n[dozhim: truncated 90 of 100 characters]`);
+    const out = truncateText('a'.repeat(50) + 'b'.repeat(50), 60);
+    expect(out.length).toBeLessThanOrEqual(60);
+    expect(out.startsWith('a') && out.endsWith('b')).toBe(true);
+    expect(out).toMatch(/characters truncated/);
   });
 
   it('applies the documented limits per field', () => {
