@@ -11,6 +11,14 @@ import { decodeReference } from './xml-text.js';
 const bareAmps = (s: string): string =>
   s.indexOf(BARE_AMP_MARK) === -1 ? s : s.split(BARE_AMP_MARK).join('&');
 
+/**
+ * A copy of `s` that does not point into the parser's input chunk. saxes hands out slices of its
+ * chunk, and V8 keeps the whole chunk alive for any slice of 13 or more characters kept in a result:
+ * without the copy every chunk of the file would stay in memory. Concatenating flattens into a new
+ * string; the slice of that flat string then holds only it.
+ */
+const own = (s: string): string => (s.length < 13 ? s : ` ${s}`.slice(1));
+
 /** An element the reader may look at: name, attributes, kept children in document order, own text. */
 export interface El {
   name: string;
@@ -139,7 +147,7 @@ export class JUnitTreeBuilder {
       return;
     }
     const { attributes } = tag;
-    for (const key in attributes) attributes[key] = bareAmps(attributes[key]!);
+    for (const key in attributes) attributes[key] = own(bareAmps(attributes[key]!));
     const el: El = { name: tag.name, attrs: attributes, kids: [], text: '' };
     if (parent === undefined) {
       this.rootEl = el;
@@ -152,7 +160,7 @@ export class JUnitTreeBuilder {
   private closeTag(): void {
     const el = this.stack.pop();
     this.names.pop();
-    if (el && el.text !== '') el.text = bareAmps(el.text);
+    if (el && el.text !== '') el.text = own(bareAmps(el.text));
     const depth = this.stack.length;
     if (el && depth === 1) {
       this.handler.child(el, this.rootEl!);

@@ -76,8 +76,9 @@ function detectEncoding(bytes: Uint8Array): string {
 
 /**
  * Longest text kept back between chunks when a chunk has no line break near its end. Cuts happen at
- * the last line break (ANSI sequences and declarations never span one); on a single-line file an ANSI
- * sequence cut at a chunk edge loses its ESC to U+FFFD instead of vanishing whole (cosmetic only).
+ * the last line break (ANSI sequences and declarations never span one), else 64 characters before the
+ * end and before an ANSI sequence that starts there; only a sequence longer than 64 characters (an OSC
+ * hyperlink) on a single-line file can be cut, and then loses its ESC to U+FFFD (cosmetic only).
  */
 const MAX_CARRY = 64 * 1024;
 const FALLBACK_CARRY = 64;
@@ -140,7 +141,16 @@ export class InputCleaner {
     let cut = s.length;
     if (!final) {
       cut = s.lastIndexOf('\n') + 1;
-      if (cut === 0 || s.length - cut > MAX_CARRY) cut = Math.max(0, s.length - FALLBACK_CARRY);
+      if (cut === 0 || s.length - cut > MAX_CARRY) {
+        cut = Math.max(0, s.length - FALLBACK_CARRY);
+        // Keep an ANSI sequence that starts shortly before the cut whole: it moves to the next round.
+        const esc = Math.max(
+          s.lastIndexOf('\x1B', cut - 1),
+          s.lastIndexOf('\x9B', cut - 1),
+          s.lastIndexOf('#x1B', cut - 1),
+        );
+        if (esc >= 0 && esc >= cut - FALLBACK_CARRY) cut = esc;
+      }
       // Never split a surrogate pair (a lone half would become U+FFFD).
       const c = s.charCodeAt(cut - 1);
       if (cut > 0 && c >= 0xd800 && c <= 0xdbff) cut--;
@@ -258,9 +268,10 @@ class MarkupFilter {
         if (amp >= i && s.length - amp < LONGEST_REFERENCE) upto = amp;
         if (s.endsWith('<') && upto === s.length) upto = s.length - 1;
       }
-      if (!final && j !== -1 && s.length - j < LONGEST_TOKEN) upto = j;
+      // A token start too short to classify yet waits for the next chunk.
+      const wait = !final && j !== -1 && s.length - j < LONGEST_TOKEN;
       out += fixAmps(s.slice(i, upto));
-      if (upto !== j) {
+      if (upto !== j || wait) {
         keep = upto;
         break;
       }
