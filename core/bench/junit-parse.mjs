@@ -73,7 +73,8 @@ const median = (xs) => {
   const m = Math.floor(s.length / 2);
   return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
 };
-const run = (mode) => JSON.parse(execFileSync(process.execPath, [RUN, mode, path], { encoding: 'utf8' }));
+const run = (mode) =>
+  JSON.parse(execFileSync(process.execPath, ['--expose-gc', RUN, mode, path], { encoding: 'utf8' }));
 const range = (xs, f) => `${f(Math.min(...xs))}–${f(Math.max(...xs))}`;
 
 try {
@@ -100,6 +101,7 @@ try {
   const cpus = os.cpus();
   const fmt1 = (x) => x.toFixed(1);
   const fmt0 = (x) => x.toFixed(0);
+  const fmt2 = (x) => x.toFixed(2);
   console.log(
     `junit-parse: ${size.toFixed(1)} MB, ${cases} testcases (${reader[0].results} results), ${pairs} interleaved pairs` +
       ` on ${cpus.length} cores (${cpus[0]?.model ?? '?'}), load average ${range(loads, fmt1)}`,
@@ -124,6 +126,13 @@ try {
     `  speed vs bare saxes: ${speedRatio.toFixed(2)}x (limit >= 0.5x: ${verdict(speedRatio >= 0.5)})`,
   );
   console.log(`  peak RSS vs bare saxes: ${rssRatio.toFixed(2)}x (limit <= 2x: ${verdict(rssRatio <= 2)})`);
+  console.log(
+    `  heap the results keep after the read (gc): ${range(
+      reader.map((r) => r.heapMb),
+      fmt0,
+    )} MB` +
+      ` (peak RSS minus that: ${fmt2(median(reader.map((r, i) => (r.maxRssMb - r.heapMb) / bare[i].maxRssMb)))}x the bare pass)`,
+  );
   console.log(
     `  write merged report: ${fmt0(written.writeMs)} ms, ${fmt1(written.writtenMb)} MB out (${(written.writeMs / written.ms).toFixed(2)}x the read in the same process), peak RSS ${fmt0(written.maxRssMb)} MB for read + write`,
   );

@@ -14,7 +14,7 @@ import type { RetryEvidence, RetryEvidenceKind, StatusCounts, TestResult, TestSt
 import { STATUS_SEVERITY } from './state.js';
 import { InputCleaner, prepareXml, tooLarge } from './xml-input.js';
 import { cleanParsedText, truncateMiddle } from './xml-text.js';
-import { findTruncation } from './xml-truncation.js';
+import { findTruncation, type Truncation } from './xml-truncation.js';
 
 export { type JUnitErrorCode, JUnitParseError } from './junit-errors.js';
 
@@ -94,8 +94,8 @@ export function parseJUnit(xml: string | Uint8Array, options: ReadOptions = {}):
 /**
  * Reads a report file in one streaming pass: memory holds the results and one top-level suite, not
  * the file. The size is checked with stat first so huge files fail fast. When a regular file turns
- * out malformed, it is read again whole (error path only) so the error names where a truncated
- * report ends and what was left open, exactly as parseJUnit does.
+ * out malformed, it is read again whole (error path only, no second parse) so the error names where
+ * a truncated report ends and what was left open, exactly as parseJUnit does.
  */
 export async function readJUnitFile(path: string, options: ReadOptions = {}): Promise<ParsedReport> {
   const source = options.source ?? path;
@@ -106,9 +106,11 @@ export async function readJUnitFile(path: string, options: ReadOptions = {}): Pr
     return await readJUnitStream(createReadStream(path), { ...options, source, maxBytes });
   } catch (e) {
     if (!(e instanceof JUnitParseError) || e.code !== 'malformed' || !info.isFile()) throw e;
-    const bytes = await readFile(path);
-    if (bytes.byteLength <= maxBytes) parseJUnit(bytes, { ...options, source, maxBytes });
-    throw e; // the whole-file parse did not throw: the file changed while it was read
+    // The same cleaned text as parseJUnit, so the same truncation message; other errors already carry
+    // the parser's position, which is the same in one pass or in chunks.
+    const text = prepareXml(await readFile(path), { source, maxBytes });
+    const cut = findTruncation(text);
+    throw cut ? truncated(source, cut) : e;
   }
 }
 
@@ -161,16 +163,7 @@ const byteLength = (chunk: Uint8Array | string): number =>
 function syntaxError(e: unknown, source: string, text: string | undefined, open: string[] = []): unknown {
   if (!(e instanceof XmlSyntaxError)) return e;
   const cut = text === undefined ? undefined : findTruncation(text);
-  if (cut) {
-    const { line, column, message } = cut;
-    return new JUnitParseError(
-      'malformed',
-      `${source}: line ${line}, column ${column}: ${message}`,
-      source,
-      line,
-      column,
-    );
-  }
+  if (cut) return truncated(source, cut);
   const { line, column, reason } = e;
   const ended = text === undefined && /^(?:unclosed tag|unexpected end)/.test(reason) && open.length > 0;
   const what = ended
@@ -182,6 +175,16 @@ function syntaxError(e: unknown, source: string, text: string | undefined, open:
   return new JUnitParseError(
     'malformed',
     `${source}: line ${line}, column ${column}: ${what}`,
+    source,
+    line,
+    column,
+  );
+}
+
+function truncated(source: string, { line, column, message }: Truncation): JUnitParseError {
+  return new JUnitParseError(
+    'malformed',
+    `${source}: line ${line}, column ${column}: ${message}`,
     source,
     line,
     column,
