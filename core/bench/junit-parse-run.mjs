@@ -1,7 +1,7 @@
 // One measured pass in a fresh process (so peak RSS is this pass's own), for junit-parse.mjs:
 //   node junit-parse-run.mjs <saxes|reader|write> <file>
 // Prints one JSON line: { ms (the read), maxRssMb, results?, writeMs? }.
-import { createReadStream } from 'node:fs';
+import { createReadStream, readFileSync } from 'node:fs';
 import { SaxesParser } from 'saxes';
 import { readJUnitFile, writeMergedJUnit } from '../dist/index.js';
 
@@ -25,6 +25,20 @@ async function bareSaxes(file) {
   return elements;
 }
 
+/**
+ * This process's own peak RSS: VmHWM belongs to the address space made at exec. `resourceUsage().maxRSS`
+ * would not do: Linux carries it over from the forked parent (the bench, which holds the generated file).
+ */
+function peakRssMb() {
+  try {
+    const kb = /VmHWM:\s*(\d+) kB/.exec(readFileSync('/proc/self/status', 'utf8'))?.[1];
+    if (kb) return Number(kb) / 1024;
+  } catch {
+    // not Linux
+  }
+  return process.resourceUsage().maxRSS / 1024;
+}
+
 const t0 = performance.now();
 const out = {};
 if (mode === 'saxes') out.elements = await bareSaxes(path);
@@ -44,5 +58,5 @@ else {
   }
 }
 out.ms ??= performance.now() - t0;
-out.maxRssMb = process.resourceUsage().maxRSS / 1024;
+out.maxRssMb = peakRssMb();
 console.log(JSON.stringify(out));

@@ -76,10 +76,14 @@ const median = (xs) => {
 const run = (mode) =>
   JSON.parse(execFileSync(process.execPath, ['--expose-gc', RUN, mode, path], { encoding: 'utf8' }));
 const range = (xs, f) => `${f(Math.min(...xs))}–${f(Math.max(...xs))}`;
+/** Every value, in run order, for figures whose spread matters. */
+const each = (xs, f) => xs.map(f).join(', ');
 
 try {
   const cases = await generate();
   const size = mb(statSync(path).size);
+  // The generator's garbage, collected before the measured children start.
+  globalThis.gc?.();
   const loads = [os.loadavg()[0]];
   const bare = [];
   const reader = [];
@@ -110,13 +114,13 @@ try {
     `  reader (readJUnitFile): ${range(reader.map(speed), fmt1)} MB/s, ${range(
       reader.map((r) => cases / (r.ms / 1000)),
       fmt0,
-    )} testcases/s, peak RSS ${range(
+    )} testcases/s, peak RSS ${each(
       reader.map((r) => r.maxRssMb),
       fmt0,
-    )} MB`,
+    )} MB (run order)`,
   );
   console.log(
-    `  bare saxes pass:        ${range(bare.map(speed), fmt1)} MB/s, peak RSS ${range(
+    `  bare saxes pass:        ${range(bare.map(speed), fmt1)} MB/s, peak RSS ${each(
       bare.map((r) => r.maxRssMb),
       fmt0,
     )} MB`,
