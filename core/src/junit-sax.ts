@@ -92,6 +92,8 @@ export class JUnitTreeBuilder {
     const p = this.parser;
     // Entities: only the five XML ones and numeric references; an unknown named one (`&nbsp;`) stays as
     // written (no DTD can define it: they are refused before parsing). saxes would call it an error.
+    // parseEntity is saxes' (private) resolver; if a saxes release renamed it, `&nbsp;` and `&#0;`
+    // would be refused as malformed, loudly (junit-reader.test.ts, hostile-input.test.ts), never misread.
     (p as unknown as { parseEntity: (e: string) => string }).parseEntity = (entity) =>
       decodeReference(entity) ?? `&${entity};`;
     p.on('error', (e) => {
