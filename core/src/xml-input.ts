@@ -213,6 +213,13 @@ const restoreMark = (s: string): string =>
   s.indexOf(BARE_AMP_MARK) === -1 ? s : s.replaceAll(BARE_AMP_MARK, REPLACEMENT_CHAR);
 
 /**
+ * `]]>` outside CDATA: XML forbids it in text, producers write it (captured output that contains XML)
+ * and tree parsers accept it. Outside CDATA and comments it can only be text or part of an attribute
+ * value, so it is written as `]]&gt;`, which reads back as `]]>`.
+ */
+const fixCdataEnds = (s: string): string => (s.indexOf(']]>') === -1 ? s : s.replaceAll(']]>', ']]&gt;'));
+
+/**
  * XML forbids `--` inside a comment and a comment ending in `--->`; producers write them (Playwright
  * fixtures document `--repeat-each` in comments) and tree parsers accept them. Comments carry nothing
  * the reader uses, so the dashes are softened (same length, so positions stay right) instead of refused.
@@ -272,11 +279,13 @@ class MarkupFilter {
         // Hold back a possible token start (`<`) or reference (`&…`) at the very end.
         const amp = s.lastIndexOf('&');
         if (amp >= i && s.length - amp < LONGEST_REFERENCE) upto = amp;
-        if (s.endsWith('<') && upto === s.length) upto = s.length - 1;
+        // …or a `]]` that a `>` in the next chunk would make a `]]>`.
+        if (upto === s.length) upto -= s.endsWith(']]') ? 2 : s.endsWith('<') || s.endsWith(']') ? 1 : 0;
+        if (upto < i) upto = i;
       }
       // A token start too short to classify yet waits for the next chunk.
       const wait = !final && j !== -1 && s.length - j < LONGEST_TOKEN;
-      out += fixAmps(s.slice(i, upto));
+      out += fixCdataEnds(fixAmps(s.slice(i, upto)));
       if (upto !== j || wait) {
         keep = upto;
         break;

@@ -123,6 +123,12 @@ describe('chunk edges cannot hide anything', () => {
       'Tom & Jerry & A',
     ],
     [
+      '"]]>" in text and in an attribute outside CDATA (captured XML)',
+      '<testsuite><testcase name="a]]>b"><system-out>x ]]> y]]</system-out></testcase></testsuite>',
+      (r) => [r.results[0]!.name, r.results[0]!.stdout],
+      ['a]]>b', 'x ]]> y]]'],
+    ],
+    [
       'an ANSI colour in a message',
       '<testsuite><testcase name="t"><failure message="\x1b[31mred\x1b[0m"/></testcase></testsuite>',
       (r) => r.results[0]!.message,
