@@ -1,14 +1,21 @@
 // Reader/writer throughput on a ~50 MB JUnit report with a realistic mix: mostly passes, failures
 // with Java-style stack traces and captured output, errors, skips, Surefire flaky evidence, CDATA and
-// escaped text. Run after `npx tsc -b core`: node core/bench/junit-parse.mjs [megabytes]
+// escaped text. Each figure is printed next to its limit measured in the same run: the reader against a
+// bare saxes streaming pass over the same file (speed and peak RSS), each pass in a fresh process
+// (junit-parse-run.mjs), interleaved, ratios as medians of pairs.
+// Run after `npx tsc -b core`: node core/bench/junit-parse.mjs [megabytes] [pairs]
 
+import { execFileSync } from 'node:child_process';
 import { once } from 'node:events';
 import { createWriteStream, mkdtempSync, rmSync, statSync, truncateSync } from 'node:fs';
 import * as os from 'node:os';
 import { join } from 'node:path';
-import { readJUnitFile, writeMergedJUnit } from '../dist/index.js';
+import { fileURLToPath } from 'node:url';
+import { readJUnitFile } from '../dist/index.js';
 
 const targetMb = Number(process.argv[2] ?? 50);
+const pairs = Number(process.argv[3] ?? 3);
+const RUN = fileURLToPath(new URL('./junit-parse-run.mjs', import.meta.url));
 const dir = mkdtempSync(join(os.tmpdir(), 'dozhim-bench-'));
 const path = join(dir, 'report.xml');
 
@@ -61,46 +68,83 @@ async function generate() {
 }
 
 const mb = (bytes) => bytes / (1024 * 1024);
-const rssMb = () => mb(process.memoryUsage().rss);
+const median = (xs) => {
+  const s = [...xs].sort((a, b) => a - b);
+  const m = Math.floor(s.length / 2);
+  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
+};
+const run = (mode) =>
+  JSON.parse(execFileSync(process.execPath, ['--expose-gc', RUN, mode, path], { encoding: 'utf8' }));
+const range = (xs, f) => `${f(Math.min(...xs))}–${f(Math.max(...xs))}`;
+/** Every value, in run order, for figures whose spread matters. */
+const each = (xs, f) => xs.map(f).join(', ');
+
 try {
   const cases = await generate();
-  const size = statSync(path).size;
+  const size = mb(statSync(path).size);
+  // The generator's garbage, collected before the measured children start.
   globalThis.gc?.();
-  const rssBefore = rssMb();
-  let peak = rssBefore;
-  const sampler = setInterval(() => {
-    peak = Math.max(peak, rssMb());
-  }, 5);
-
-  const t0 = performance.now();
-  const report = await readJUnitFile(path);
-  const parseMs = performance.now() - t0;
-  peak = Math.max(peak, rssMb(), process.resourceUsage().maxRSS / 1024);
-  clearInterval(sampler);
-
-  const t1 = performance.now();
-  const xml = writeMergedJUnit([{ number: 1, results: report.results }], { name: 'bench' });
-  const writeMs = performance.now() - t1;
-
-  const seconds = parseMs / 1000;
+  const loads = [os.loadavg()[0]];
+  const bare = [];
+  const reader = [];
+  for (let i = 0; i < pairs; i++) {
+    // Alternate which goes first, so a load change favours neither.
+    const pair =
+      i % 2 === 0
+        ? [run('saxes'), run(i === 0 ? 'write' : 'reader')]
+        : [run('reader'), run('saxes')].reverse();
+    bare.push(pair[0]);
+    reader.push(pair[1]);
+    loads.push(os.loadavg()[0]);
+  }
+  // The writer in its own process (its output would count in the reader's peak RSS).
+  const written = run('write');
+  const speed = (r) => size / (r.ms / 1000);
+  const speedRatio = median(reader.map((r, i) => speed(r) / speed(bare[i])));
+  const rssRatio = median(reader.map((r, i) => r.maxRssMb / bare[i].maxRssMb));
   const cpus = os.cpus();
+  const fmt1 = (x) => x.toFixed(1);
+  const fmt0 = (x) => x.toFixed(0);
+  const fmt2 = (x) => x.toFixed(2);
   console.log(
-    `junit-parse: ${mb(size).toFixed(1)} MB, ${cases} testcases (${report.results.length} results)` +
-      ` on ${cpus.length} cores (${cpus[0]?.model ?? '?'}), load average ${os.loadavg()[0].toFixed(1)}`,
+    `junit-parse: ${size.toFixed(1)} MB, ${cases} testcases (${reader[0].results} results), ${pairs} interleaved pairs` +
+      ` on ${cpus.length} cores (${cpus[0]?.model ?? '?'}), load average ${range(loads, fmt1)}`,
   );
   console.log(
-    `  parse: ${parseMs.toFixed(0)} ms, ${(mb(size) / seconds).toFixed(1)} MB/s, ${Math.round(cases / seconds)} testcases/s`,
+    `  reader (readJUnitFile): ${range(reader.map(speed), fmt1)} MB/s, ${range(
+      reader.map((r) => cases / (r.ms / 1000)),
+      fmt0,
+    )} testcases/s, peak RSS ${each(
+      reader.map((r) => r.maxRssMb),
+      fmt0,
+    )} MB (run order)`,
   );
   console.log(
-    `  memory: RSS ${rssBefore.toFixed(0)} MB before, peak ${peak.toFixed(0)} MB (+${(peak - rssBefore).toFixed(0)} MB, ${((peak - rssBefore) / mb(size)).toFixed(1)}x the input)`,
+    `  bare saxes pass:        ${range(bare.map(speed), fmt1)} MB/s, peak RSS ${each(
+      bare.map((r) => r.maxRssMb),
+      fmt0,
+    )} MB`,
+  );
+  const verdict = (ok) => (ok ? 'ok' : 'MISSED');
+  console.log(
+    `  speed vs bare saxes: ${speedRatio.toFixed(2)}x (limit >= 0.5x: ${verdict(speedRatio >= 0.5)})`,
+  );
+  console.log(`  peak RSS vs bare saxes: ${rssRatio.toFixed(2)}x (limit <= 2x: ${verdict(rssRatio <= 2)})`);
+  console.log(
+    `  heap the results keep after the read (gc): ${range(
+      reader.map((r) => r.heapMb),
+      fmt0,
+    )} MB` +
+      ` (peak RSS minus that: ${fmt2(median(reader.map((r, i) => (r.maxRssMb - r.heapMb) / bare[i].maxRssMb)))}x the bare pass)`,
   );
   console.log(
-    `  write merged report: ${writeMs.toFixed(0)} ms, ${mb(Buffer.byteLength(xml)).toFixed(1)} MB out`,
+    `  write merged report: ${fmt0(written.writeMs)} ms, ${fmt1(written.writtenMb)} MB out (${(written.writeMs / written.ms).toFixed(2)}x the read in the same process), peak RSS ${fmt0(written.maxRssMb)} MB for read + write`,
   );
-  console.log(`  counts: ${JSON.stringify(report.counts)}`);
+  console.log(`  counts: ${JSON.stringify(reader[0].counts)}`);
 
-  // A report cut off mid-write (a killed CI job): the validator has to reach the end to notice.
-  truncateSync(path, Math.floor(size * 0.6));
+  // A report cut off mid-write (a killed CI job): the parser has to reach the end to notice, then the
+  // error path reads the file again to say where it ends.
+  truncateSync(path, Math.floor(statSync(path).size * 0.6));
   const t2 = performance.now();
   const code = await readJUnitFile(path).then(
     () => 'accepted (!)',

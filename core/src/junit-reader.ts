@@ -5,16 +5,16 @@
  */
 import { createReadStream } from 'node:fs';
 import { readFile, stat } from 'node:fs/promises';
-import type { EntityDecoderOptions } from 'fast-xml-parser';
 import { executionsOf, normalizeEvidence, primaryIndex } from './executions.js';
-import { XMLParser } from './fxp.js';
 import { testId } from './identity.js';
 import { JUnitParseError } from './junit-errors.js';
+import { type El, JUnitTreeBuilder, XmlSyntaxError } from './junit-sax.js';
 import { firstLine, parseDurationMs, parseLine, relativeFile, trimBlankLines } from './junit-values.js';
 import type { RetryEvidence, RetryEvidenceKind, StatusCounts, TestResult, TestStatus } from './model.js';
 import { STATUS_SEVERITY } from './state.js';
-import { prepareXml, tooLarge } from './xml-input.js';
-import { cleanParsedText, decodeXmlEntities, truncateMiddle } from './xml-text.js';
+import { InputCleaner, prepareXml, tooLarge } from './xml-input.js';
+import { cleanParsedText, truncateMiddle } from './xml-text.js';
+import { findTruncation, type Truncation } from './xml-truncation.js';
 
 export { type JUnitErrorCode, JUnitParseError } from './junit-errors.js';
 
@@ -75,149 +75,240 @@ export function countStatuses(results: readonly TestResult[]): StatusCounts {
   return c;
 }
 
-/** Parses one JUnit XML document. Throws JUnitParseError for anything that is not a readable report. */
+/**
+ * Parses one JUnit XML document (string or bytes; synchronous). Throws JUnitParseError for anything
+ * that is not a readable report.
+ */
 export function parseJUnit(xml: string | Uint8Array, options: ReadOptions = {}): ParsedReport {
   const source = options.source ?? '<input>';
-  const maxChars = options.maxOutputChars ?? DEFAULT_MAX_OUTPUT_CHARS;
   const text = prepareXml(xml, { source, maxBytes: options.maxBytes ?? DEFAULT_MAX_INPUT_BYTES });
-  let doc: XNode;
+  const reader = new ReportBuilder(options, source);
   try {
-    doc = newParser().parse(text) as XNode;
+    reader.write(text);
+    return reader.end();
   } catch (e) {
-    // The validator passed, so this is a parser limit such as nesting deeper than 100 elements.
-    throw new JUnitParseError('malformed', `${source}: ${(e as Error).message}`, source);
+    throw syntaxError(e, source, text);
   }
-  const rootNames = Object.keys(doc).filter((k) => k !== TEXT);
-  const rootName = rootNames[0];
-  const roots = rootName === undefined ? [] : children(doc, rootName);
-  if (rootNames.length > 1 || roots.length > 1) {
-    throw new JUnitParseError('malformed', `${source}: more than one root element`, source);
-  }
-  const root = roots[0];
-  if (!root || (rootName !== 'testsuites' && rootName !== 'testsuite')) {
-    throw new JUnitParseError(
-      'not-junit',
-      `${source}: root element is <${rootName ?? 'none'}>, expected <testsuites> or <testsuite>`,
-      source,
-    );
-  }
-  const folder = new RepeatFolder(maxChars, options.repeats ?? 'executions');
-  const reader = new CaseReader(maxChars, options.baseDir);
-  const top: Scope = {
-    suite: attr(root, 'name') ?? '',
-    properties: readProperties(root),
-    outputs: [],
-    // Playwright writes the project as <testsuite hostname>; everyone else the machine's name, which
-    // must not split ids across shards. Playwright's root always has an `id` attribute (maybe empty).
-    hostnameIsProject: rootName === 'testsuites' && attr(root, 'id') !== undefined,
-  };
-  const walker: Walker = { visit: (r) => folder.add(r), reader };
-  if (rootName === 'testsuite') walkSuite(root, top, walker);
-  else {
-    // Some producers put testcases straight under <testsuites>; they belong to the root's name.
-    for (const tc of children(root, 'testcase')) walker.visit(reader.read(tc, top));
-    for (const s of children(root, 'testsuite')) walkSuite(s, top, walker);
-  }
-  const results = folder.results();
-  return { source, results, counts: countStatuses(results), warnings: folder.warnings };
 }
 
-/** Reads a report file; the size is checked with stat before reading so huge files fail fast. */
+/**
+ * Reads a report file in one streaming pass: memory holds the results and one top-level suite, not
+ * the file. The size is checked with stat first so huge files fail fast. When a regular file turns
+ * out malformed, it is read again whole (error path only, no second parse) so the error names where
+ * a truncated report ends and what was left open, exactly as parseJUnit does.
+ */
 export async function readJUnitFile(path: string, options: ReadOptions = {}): Promise<ParsedReport> {
   const source = options.source ?? path;
   const maxBytes = options.maxBytes ?? DEFAULT_MAX_INPUT_BYTES;
   const info = await stat(path);
   if (info.size > maxBytes) throw tooLarge(source, info.size, maxBytes);
-  const bytes = info.isFile() ? await readFile(path) : await readAtMost(path, maxBytes, source);
-  return parseJUnit(bytes, { ...options, source, maxBytes });
+  try {
+    return await readJUnitStream(createReadStream(path), { ...options, source, maxBytes });
+  } catch (e) {
+    if (!(e instanceof JUnitParseError) || e.code !== 'malformed' || !info.isFile()) throw e;
+    // The same cleaned text as parseJUnit, so the same truncation message; other errors already carry
+    // the parser's position, which is the same in one pass or in chunks.
+    const text = prepareXml(await readFile(path), { source, maxBytes });
+    const cut = findTruncation(text);
+    throw cut ? truncated(source, cut) : e;
+  }
 }
 
 /**
- * Pipes, process substitution and devices report size 0 and may never end (`/dev/zero`): read them
- * only up to the cap.
+ * Reads a report from a stream of bytes (or text) chunks: a file, a pipe, an HTTP request body.
+ * Pipes and devices may never end (`/dev/zero`): input is counted against `maxBytes` as it arrives.
  */
-async function readAtMost(path: string, maxBytes: number, source: string): Promise<Buffer> {
-  const chunks: Buffer[] = [];
-  let total = 0;
-  for await (const chunk of createReadStream(path)) {
-    total += (chunk as Buffer).length;
-    if (total > maxBytes) throw tooLarge(source, total, maxBytes);
-    chunks.push(chunk as Buffer);
+export async function readJUnitStream(
+  input: AsyncIterable<Uint8Array | string>,
+  options: ReadOptions = {},
+): Promise<ParsedReport> {
+  const source = options.source ?? '<input>';
+  const maxBytes = options.maxBytes ?? DEFAULT_MAX_INPUT_BYTES;
+  const cleaner = new InputCleaner({ source, maxBytes });
+  const reader = new ReportBuilder(options, source);
+  const chunks = input[Symbol.asyncIterator]();
+  let bytes = 0;
+  try {
+    for (let next = await chunks.next(); !next.done; next = await chunks.next()) {
+      bytes += byteLength(next.value);
+      reader.write(cleaner.push(next.value));
+    }
+    reader.write(cleaner.end());
+    return reader.end();
+  } catch (e) {
+    let error = syntaxError(e, source, undefined, reader.openElements());
+    // Over the cap is said first, as for a file (stat): read on, at most up to the cap, to know.
+    if (error instanceof JUnitParseError && error.code !== 'too-large') {
+      for (let next = await chunks.next(); !next.done; next = await chunks.next()) {
+        bytes += byteLength(next.value);
+        if (bytes > maxBytes) {
+          error = tooLarge(source, bytes, maxBytes);
+          break;
+        }
+      }
+    }
+    throw error;
+  } finally {
+    await chunks.return?.();
   }
-  return Buffer.concat(chunks);
+}
+
+const byteLength = (chunk: Uint8Array | string): number =>
+  typeof chunk === 'string' ? Buffer.byteLength(chunk) : chunk.byteLength;
+
+/**
+ * A parser error as JUnitParseError. A cut-off report is the common case (a killed job, a full disk):
+ * say so, where it ends and what was open, instead of the parser's message about the end of input.
+ */
+function syntaxError(e: unknown, source: string, text: string | undefined, open: string[] = []): unknown {
+  if (!(e instanceof XmlSyntaxError)) return e;
+  const cut = text === undefined ? undefined : findTruncation(text);
+  if (cut) return truncated(source, cut);
+  const { line, column, reason } = e;
+  const ended = text === undefined && /^(?:unclosed tag|unexpected end)/.test(reason) && open.length > 0;
+  const what = ended
+    ? `the file ends inside ${open
+        .reverse()
+        .map((n) => `<${n}>`)
+        .join(' in ')}: the report is truncated`
+    : `not well-formed XML: ${reason}`;
+  return new JUnitParseError(
+    'malformed',
+    `${source}: line ${line}, column ${column}: ${what}`,
+    source,
+    line,
+    column,
+  );
+}
+
+function truncated(source: string, { line, column, message }: Truncation): JUnitParseError {
+  return new JUnitParseError(
+    'malformed',
+    `${source}: line ${line}, column ${column}: ${message}`,
+    source,
+    line,
+    column,
+  );
 }
 
 // ---------------------------------------------------------------------------------------------
-// Parsed tree access. Every element is an array (isArray) and every element has a text node
-// (alwaysCreateTextNode), so the walk needs no shape guessing.
+// Element access (junit-sax.ts keeps only the elements the reader reads, in document order).
 
-type XNode = { [key: string]: XNode[] | string | undefined };
-
-const TEXT = '#text';
-const ATTR = '@_';
-// Typed as the `Symbol` wrapper object by fast-xml-parser; it is a primitive symbol at run time.
-const META = XMLParser.getMetaDataSymbol() as unknown as symbol;
-
-/** Offset of an element in the document (captureMetaData), to restore order across tag names. */
-const startIndex = (node: XNode): number =>
-  (node as unknown as Record<symbol, { startIndex?: number } | undefined>)[META]?.startIndex ?? 0;
-
-const children = (node: XNode, tag: string): XNode[] => {
-  const v = node[tag];
-  return Array.isArray(v) ? v : [];
-};
+const children = (node: El, tag: string): El[] => node.kids.filter((k) => k.name === tag);
+const hasChild = (node: El, tag: string): boolean => node.kids.some((k) => k.name === tag);
 /** An attribute value, entity-decoded, with ANSI sequences and XML-invalid characters cleaned. */
-const attr = (node: XNode, name: string): string | undefined => {
-  const v = node[ATTR + name];
+const attr = (node: El, name: string): string | undefined => {
+  // Attributes are a null-prototype object: `constructor` is not found on it.
+  const v = node.attrs[name];
   return typeof v === 'string' ? cleanParsedText(v) : undefined;
 };
-const textOf = (node: XNode): string => {
-  const v = node[TEXT];
-  return typeof v === 'string' ? v : '';
-};
+const textOf = (node: El): string => node.text;
 /** Text of every `tag` child, joined; undefined when there is none or all are blank. */
-const childText = (node: XNode, tag: string): string | undefined => {
-  const parts = children(node, tag)
-    .map((c) => trimBlankLines(textOf(c)))
-    .filter((t) => t !== '');
-  return parts.length > 0 ? parts.join('\n') : undefined;
+const childText = (node: El, tag: string): string | undefined => {
+  let joined: string | undefined;
+  for (const k of node.kids) {
+    if (k.name !== tag) continue;
+    const t = trimBlankLines(k.text);
+    if (t !== '') joined = joined === undefined ? t : `${joined}\n${t}`;
+  }
+  return joined;
 };
+const element = (name: string, attrs: Record<string, string>, kids: El[] = []): El => ({
+  name,
+  attrs,
+  kids,
+  text: '',
+});
 
 /**
- * Entities: only the five XML ones and numeric references. fast-xml-parser 5 decodes numeric
- * references only together with HTML entities (`htmlEntities`), which XML must not know, so the
- * reader brings its own decoder. DOCTYPEs are rejected before parsing; if one ever got through,
- * its entities would be refused here too.
+ * Turns the tree builder's elements into results as they arrive. Under a `<testsuites>` root each
+ * top-level suite is read when it closes and then dropped; a bare `<testsuite>` root is read at the
+ * end (its own properties and output may follow its testcases).
  */
-const XML_ONLY_ENTITIES: EntityDecoderOptions = {
-  decode: decodeXmlEntities,
-  reset: () => {},
-  setXmlVersion: () => {},
-  setExternalEntities: () => {},
-  addInputEntities: (entities) => {
-    if (Object.keys(entities).length > 0) throw new Error('entity declarations are not allowed');
-  },
-};
+class ReportBuilder {
+  private readonly folder: RepeatFolder;
+  private readonly reader: CaseReader;
+  private readonly walker: Walker;
+  private readonly tree: JUnitTreeBuilder;
+  private top: Scope | undefined;
+  private junit = false;
+  private visited = 0;
 
-const newParser = () =>
-  new XMLParser({
-    ignoreAttributes: false,
-    attributeNamePrefix: ATTR,
-    parseAttributeValue: false,
-    // Keep "123" and "1e5" as strings: they are test names, not numbers.
-    parseTagValue: false,
-    // Output and stack traces keep their indentation; blank edges are trimmed per field later.
-    trimValues: false,
-    alwaysCreateTextNode: true,
-    processEntities: true,
-    htmlEntities: false,
-    entityDecoder: XML_ONLY_ENTITIES,
-    ignoreDeclaration: true,
-    ignorePiTags: true,
-    isArray: (_name, _path, _leaf, isAttribute) => !isAttribute,
-    captureMetaData: true,
-    jPath: false,
-  });
+  constructor(
+    options: ReadOptions,
+    private readonly source: string,
+  ) {
+    const maxChars = options.maxOutputChars ?? DEFAULT_MAX_OUTPUT_CHARS;
+    this.folder = new RepeatFolder(maxChars, options.repeats ?? 'executions');
+    this.reader = new CaseReader(maxChars, options.baseDir);
+    this.walker = {
+      visit: (r) => {
+        this.visited++;
+        this.folder.add(r);
+      },
+      reader: this.reader,
+    };
+    this.tree = new JUnitTreeBuilder({
+      root: (root) => {
+        this.junit = root.name === 'testsuites' || root.name === 'testsuite';
+        this.top = {
+          suite: attr(root, 'name') ?? '',
+          properties: {},
+          outputs: [],
+          // Playwright writes the project as <testsuite hostname>; everyone else the machine's name, which
+          // must not split ids across shards. Playwright's root always has an `id` attribute (maybe empty).
+          hostnameIsProject: root.name === 'testsuites' && attr(root, 'id') !== undefined,
+        };
+      },
+      child: (el, root) => this.child(el, root),
+    });
+  }
+
+  write(text: string): void {
+    this.tree.write(text);
+  }
+
+  openElements(): string[] {
+    return this.tree.openElements();
+  }
+
+  end(): ParsedReport {
+    const root = this.tree.end();
+    const { source } = this;
+    if (!this.junit) {
+      throw new JUnitParseError(
+        'not-junit',
+        `${source}: root element is <${root.name}>, expected <testsuites> or <testsuite>`,
+        source,
+      );
+    }
+    if (root.name === 'testsuite') {
+      const top = this.top!;
+      top.properties = readProperties(root);
+      walkSuite(root, top, this.walker);
+    }
+    const results = this.folder.results();
+    return { source, results, counts: countStatuses(results), warnings: this.folder.warnings };
+  }
+
+  private child(el: El, root: El): void {
+    if (!this.junit) return;
+    if (root.name === 'testsuite') {
+      root.kids.push(el);
+      return;
+    }
+    const top = this.top!;
+    // Some producers put testcases straight under <testsuites>; they belong to the root's name.
+    if (el.name === 'testcase') this.walker.visit(this.reader.read(el, top));
+    else if (el.name === 'testsuite') walkSuite(el, top, this.walker);
+    else if (el.name === 'properties') {
+      // Root properties apply to every result, also to those read before them.
+      root.kids.push(el);
+      top.properties = readProperties(root);
+      if (this.visited > 0) this.folder.inherit(top.properties);
+    }
+  }
+}
 
 // ---------------------------------------------------------------------------------------------
 // Suites and cases.
@@ -239,7 +330,7 @@ interface Walker {
 }
 
 /** A non-negative integer attribute (suite counts), else undefined. */
-const countAttr = (node: XNode, name: string): number | undefined => {
+const countAttr = (node: El, name: string): number | undefined => {
   const v = attr(node, name)?.trim();
   return v !== undefined && /^\d{1,9}$/.test(v) ? Number(v) : undefined;
 };
@@ -248,7 +339,7 @@ const countAttr = (node: XNode, name: string): number | undefined => {
  * Reads one suite and its nested suites; returns how many failing results (testcases, suite-level
  * failures) the subtree showed, so that each suite can check its own `failures`/`errors` counts.
  */
-function walkSuite(node: XNode, parent: Scope, walker: Walker): number {
+function walkSuite(node: El, parent: Scope, walker: Walker): number {
   const { reader } = walker;
   const suite = attr(node, 'name') ?? parent.suite;
   const outputs = [...parent.outputs];
@@ -281,7 +372,7 @@ function walkSuite(node: XNode, parent: Scope, walker: Walker): number {
 }
 
 /** `<properties><property name value/>` (or the value as text). Repeated names are joined by newlines. */
-function readProperties(node: XNode): Record<string, string> {
+function readProperties(node: El): Record<string, string> {
   const props = new Map<string, string>();
   for (const group of children(node, 'properties')) {
     for (const p of children(group, 'property')) {
@@ -306,12 +397,13 @@ const OUTCOMES: readonly [tag: string, status: TestStatus][] = [
 /** `result`/`status` attribute values that mean "not run" when a testcase has no outcome element. */
 const NOT_RUN = /^(?:skipped|notrun|disabled|suppressed)$/i;
 
-const EVIDENCE_TAGS: readonly RetryEvidenceKind[] = [
+const OUTCOME_TAGS: ReadonlySet<string> = new Set(OUTCOMES.map(([tag]) => tag));
+const EVIDENCE_KINDS: ReadonlySet<string> = new Set<RetryEvidenceKind>([
   'flakyFailure',
   'flakyError',
   'rerunFailure',
   'rerunError',
-];
+]);
 
 class CaseReader {
   constructor(
@@ -333,26 +425,22 @@ class CaseReader {
    * class fails to load), or suite `failures`+`errors` counts above what its testcases (`shown`)
    * failed. Either becomes one failing `<init>` result of the suite, never a silent pass.
    */
-  suiteLevel(node: XNode, scope: Scope, shown: number): TestResult | undefined {
-    const ids = { [`${ATTR}name`]: SUITE_LEVEL_NAME, [`${ATTR}classname`]: scope.suite };
-    if (node.failure !== undefined || node.error !== undefined) {
+  suiteLevel(node: El, scope: Scope, shown: number): TestResult | undefined {
+    const ids = { name: SUITE_LEVEL_NAME, classname: scope.suite };
+    const own = node.kids.filter((k) => k.name === 'failure' || k.name === 'error');
+    if (own.length > 0) {
       // Only the outcome elements: the suite's output and properties are in the scope already.
-      const own: XNode = { ...ids, failure: node.failure, error: node.error, [TEXT]: '' };
-      return this.read(own, scope);
+      return this.read(element('testcase', ids, own), scope);
     }
     const declared = (countAttr(node, 'failures') ?? 0) + (countAttr(node, 'errors') ?? 0);
     if (declared <= shown) return undefined;
     const missing = declared - shown;
     const message = `suite "${scope.suite}" reports ${missing} failure(s) that no testcase shows`;
-    const el: XNode = {
-      [`${ATTR}message`]: message,
-      [`${ATTR}type`]: 'dozhim.SuiteCountMismatch',
-      [TEXT]: '',
-    };
-    return this.read({ ...ids, error: [el], [TEXT]: '' }, scope);
+    const el = element('error', { message, type: 'dozhim.SuiteCountMismatch' });
+    return this.read(element('testcase', ids, [el]), scope);
   }
 
-  read(tc: XNode, scope: Scope): TestResult {
+  read(tc: El, scope: Scope): TestResult {
     const name = attr(tc, 'name') ?? '';
     // PHPUnit writes `class`, everyone else `classname`.
     const classname = attr(tc, 'classname') ?? attr(tc, 'class') ?? '';
@@ -365,10 +453,9 @@ class CaseReader {
       name,
       status: 'passed',
       durationMs: parseDurationMs(attr(tc, 'time')),
-      properties:
-        tc.properties === undefined
-          ? { ...scope.properties }
-          : { ...scope.properties, ...readProperties(tc) },
+      properties: !hasChild(tc, 'properties')
+        ? { ...scope.properties }
+        : { ...scope.properties, ...readProperties(tc) },
       retries: [],
     };
     if (file !== undefined) result.file = file;
@@ -380,7 +467,7 @@ class CaseReader {
 
     // Most testcases pass: skip building the lists when there is nothing to list.
     const outcomes =
-      tc.failure === undefined && tc.error === undefined && tc.skipped === undefined
+      tc.kids.length === 0 || !tc.kids.some((k) => OUTCOME_TAGS.has(k.name))
         ? []
         : OUTCOMES.flatMap(([tag, status]) => children(tc, tag).map((el) => ({ tag, status, el })));
     let stdout = childText(tc, 'system-out');
@@ -417,20 +504,18 @@ class CaseReader {
     if (stdout !== undefined) result.stdout = this.clean(stdout);
     if (stderr !== undefined) result.stderr = this.clean(stderr);
 
-    const kinds = EVIDENCE_TAGS.filter((kind) => tc[kind] !== undefined);
-    if (kinds.length > 0) {
-      const evidence = kinds.flatMap((kind) => children(tc, kind).map((el) => ({ kind, el })));
-      // Each kind sits in its own array: document order says which try came first.
-      if (kinds.length > 1) evidence.sort((a, b) => startIndex(a.el) - startIndex(b.el));
+    // Document order says which try came first.
+    const evidence = tc.kids.filter((k) => EVIDENCE_KINDS.has(k.name));
+    if (evidence.length > 0) {
       result.retries = normalizeEvidence(
-        evidence.map(({ kind, el }) => this.evidence(kind, el)),
+        evidence.map((el) => this.evidence(el.name as RetryEvidenceKind, el)),
         result.status,
       );
     }
     return result;
   }
 
-  private evidence(kind: RetryEvidenceKind, el: XNode): RetryEvidence {
+  private evidence(kind: RetryEvidenceKind, el: El): RetryEvidence {
     // Surefire nests <stackTrace>; Gradle and others may write the trace as the element's text.
     const details = childText(el, 'stackTrace') ?? (trimBlankLines(textOf(el)) || undefined);
     const ev: RetryEvidence = { kind };
@@ -482,6 +567,15 @@ class RepeatFolder {
       if (tries) tries.push(r);
       else this.repeated.set(r.id, [prev, r]);
     }
+  }
+
+  /** Properties of an enclosing scope that arrived after some results: they come first (lowest rank). */
+  inherit(properties: Record<string, string>): void {
+    const give = (r: TestResult) => {
+      r.properties = { ...properties, ...r.properties };
+    };
+    for (const r of this.first.values()) give(r);
+    for (const tries of this.repeated.values()) for (const r of tries.slice(1)) give(r);
   }
 
   results(): TestResult[] {

@@ -68,7 +68,7 @@ export function decodeXmlEntities(s: string): string {
   return out + s.slice(last);
 }
 
-function decodeReference(ref: string): string | undefined {
+export function decodeReference(ref: string): string | undefined {
   switch (ref) {
     case 'lt':
       return '<';

@@ -1,0 +1,62 @@
+// One measured pass in a fresh process (so peak RSS is this pass's own), for junit-parse.mjs:
+//   node junit-parse-run.mjs <saxes|reader|write> <file>
+// Prints one JSON line: { ms (the read), maxRssMb, results?, writeMs? }.
+import { createReadStream, readFileSync } from 'node:fs';
+import { SaxesParser } from 'saxes';
+import { readJUnitFile, writeMergedJUnit } from '../dist/index.js';
+
+const [mode, path] = process.argv.slice(2);
+
+/** The floor: bytes streamed through a UTF-8 decoder into saxes with no-op handlers (what the reader must do at least). */
+async function bareSaxes(file) {
+  const parser = new SaxesParser({ position: true });
+  let elements = 0;
+  parser.on('opentag', () => elements++);
+  parser.on('text', () => {});
+  parser.on('cdata', () => {});
+  parser.on('closetag', () => {});
+  parser.on('error', (e) => {
+    throw e;
+  });
+  const decoder = new TextDecoder();
+  for await (const chunk of createReadStream(file)) parser.write(decoder.decode(chunk, { stream: true }));
+  parser.write(decoder.decode());
+  parser.close();
+  return elements;
+}
+
+/**
+ * This process's own peak RSS: VmHWM belongs to the address space made at exec. `resourceUsage().maxRSS`
+ * would not do: Linux carries it over from the forked parent (the bench, which holds the generated file).
+ */
+function peakRssMb() {
+  try {
+    const kb = /VmHWM:\s*(\d+) kB/.exec(readFileSync('/proc/self/status', 'utf8'))?.[1];
+    if (kb) return Number(kb) / 1024;
+  } catch {
+    // not Linux
+  }
+  return process.resourceUsage().maxRSS / 1024;
+}
+
+const t0 = performance.now();
+const out = {};
+if (mode === 'saxes') out.elements = await bareSaxes(path);
+else {
+  const report = await readJUnitFile(path);
+  out.ms = performance.now() - t0;
+  out.results = report.results.length;
+  // What the results alone keep alive (needs --expose-gc): the part of the peak no reader can avoid.
+  globalThis.gc?.();
+  out.heapMb = process.memoryUsage().heapUsed / (1024 * 1024);
+  out.counts = report.counts;
+  if (mode === 'write') {
+    const t1 = performance.now();
+    const xml = writeMergedJUnit([{ number: 1, results: report.results }], { name: 'bench' });
+    out.writeMs = performance.now() - t1;
+    out.writtenMb = Buffer.byteLength(xml) / (1024 * 1024);
+  }
+}
+out.ms ??= performance.now() - t0;
+out.maxRssMb = peakRssMb();
+console.log(JSON.stringify(out));

@@ -1,0 +1,173 @@
+/**
+ * One streaming SAX pass (saxes) over cleaned XML text (xml-input.ts) that keeps only what a JUnit
+ * reader needs: the root's attributes and its small children, and each child of the root as a light
+ * element tree, handed over as soon as it closes (so memory holds one top-level suite at a time, not
+ * the document). saxes checks well-formedness as it goes; the reader's rules live in junit-reader.ts.
+ */
+import { SaxesParser, type SaxesTagPlain } from 'saxes';
+import { BARE_AMP_MARK } from './xml-input.js';
+import { decodeReference } from './xml-text.js';
+
+const bareAmps = (s: string): string =>
+  s.indexOf(BARE_AMP_MARK) === -1 ? s : s.split(BARE_AMP_MARK).join('&');
+
+/**
+ * A copy of `s` that does not point into the parser's input chunk. saxes hands out slices of its
+ * chunk, and V8 keeps the whole chunk alive for any slice of 13 or more characters kept in a result:
+ * without the copy every chunk of the file would stay in memory. Concatenating flattens into a new
+ * string; the slice of that flat string then holds only it.
+ */
+const own = (s: string): string => (s.length < 13 ? s : ` ${s}`.slice(1));
+
+/** An element the reader may look at: name, attributes, kept children in document order, own text. */
+export interface El {
+  name: string;
+  attrs: Record<string, string>;
+  kids: El[];
+  /** Direct text and CDATA, joined; only collected where the reader reads it. */
+  text: string;
+}
+
+/** Elements the reader reads; anything else (and its content) is skipped. */
+const KEPT = new Set([
+  'testsuites',
+  'testsuite',
+  'testcase',
+  'properties',
+  'property',
+  'failure',
+  'error',
+  'skipped',
+  'system-out',
+  'system-err',
+  'flakyFailure',
+  'flakyError',
+  'rerunFailure',
+  'rerunError',
+  'stackTrace',
+]);
+/** Kept elements whose own text is never read (it is the indentation between children). */
+const NO_TEXT = new Set(['testsuites', 'testsuite', 'testcase', 'properties']);
+
+/** Deeper nesting is refused: JUnit needs a handful of levels; this bounds the element stack. */
+export const MAX_DEPTH = 100;
+/** Names that would be dangerous as object keys in tree-building parsers; refused as elements. */
+const FORBIDDEN_NAMES = new Set(['__proto__', 'constructor', 'prototype']);
+
+/** A well-formedness error with the parser's position (1-based line and column). */
+export class XmlSyntaxError extends Error {
+  constructor(
+    readonly reason: string,
+    readonly line: number,
+    readonly column: number,
+  ) {
+    super(reason);
+  }
+}
+
+export interface TreeHandler {
+  /** The root element opened (attributes known, no children yet). */
+  root(root: El): void;
+  /** A child of the root closed, with its whole subtree (the handler may add it to `root.kids`). */
+  child(el: El, root: El): void;
+}
+
+/**
+ * Feeds text chunks through saxes. `write` and `close` throw XmlSyntaxError on the first
+ * well-formedness error; errors from the handler propagate unchanged.
+ */
+export class JUnitTreeBuilder {
+  private readonly parser = new SaxesParser<{ xmlns: false; position: true }>({
+    xmlns: false,
+    position: true,
+  });
+  /** Open elements; `null` for skipped ones (their content is ignored). */
+  private readonly stack: (El | null)[] = [];
+  private readonly names: string[] = [];
+  private rootEl: El | undefined;
+  /** The innermost open element whose text is collected, else undefined. */
+  private textTarget: El | undefined;
+
+  constructor(private readonly handler: TreeHandler) {
+    const p = this.parser;
+    // Entities: only the five XML ones and numeric references; an unknown named one (`&nbsp;`) stays as
+    // written (no DTD can define it: they are refused before parsing). saxes would call it an error.
+    // parseEntity is saxes' (private) resolver; if a saxes release renamed it, `&nbsp;` and `&#0;`
+    // would be refused as malformed, loudly (junit-reader.test.ts, hostile-input.test.ts), never misread.
+    (p as unknown as { parseEntity: (e: string) => string }).parseEntity = (entity) =>
+      decodeReference(entity) ?? `&${entity};`;
+    p.on('error', (e) => {
+      const m = /^(\d+):(\d+): (.*)$/s.exec(e.message);
+      throw m
+        ? new XmlSyntaxError(m[3]!, Number(m[1]), Number(m[2]))
+        : new XmlSyntaxError(e.message, p.line, p.column);
+    });
+    p.on('opentag', (tag) => this.open(tag));
+    p.on('closetag', () => this.closeTag());
+    p.on('text', (t) => {
+      if (this.textTarget !== undefined) this.textTarget.text += t;
+    });
+    p.on('cdata', (t) => {
+      if (this.textTarget !== undefined) this.textTarget.text += t;
+    });
+    p.on('doctype', () => {
+      // Refused before parsing (xml-input.ts); kept as a second line of defence.
+      throw new XmlSyntaxError('a DOCTYPE is not allowed', p.line, p.column);
+    });
+  }
+
+  write(text: string): void {
+    if (text !== '') this.parser.write(text);
+  }
+
+  /** Names of the open elements, outermost first (skipped ones included), for error messages. */
+  openElements(): string[] {
+    return this.names.slice();
+  }
+
+  /** Ends the document; returns the root element. */
+  end(): El {
+    this.parser.close();
+    // saxes refuses a document without a root, so there is one here.
+    return this.rootEl!;
+  }
+
+  private fail(reason: string): never {
+    throw new XmlSyntaxError(reason, this.parser.line, this.parser.column);
+  }
+
+  private open(tag: SaxesTagPlain): void {
+    const { stack } = this;
+    if (stack.length >= MAX_DEPTH) this.fail(`elements nested deeper than ${MAX_DEPTH}`);
+    if (FORBIDDEN_NAMES.has(tag.name)) this.fail(`element name <${tag.name}> is not allowed`);
+    this.names.push(tag.name);
+    const parent = stack.length === 0 ? undefined : stack[stack.length - 1];
+    // Under a skipped element everything is skipped; the root is always kept (its name is checked later).
+    if (parent === null || (parent !== undefined && !KEPT.has(tag.name))) {
+      stack.push(null);
+      this.textTarget = undefined;
+      return;
+    }
+    const { attributes } = tag;
+    for (const key in attributes) attributes[key] = own(bareAmps(attributes[key]!));
+    const el: El = { name: tag.name, attrs: attributes, kids: [], text: '' };
+    if (parent === undefined) {
+      this.rootEl = el;
+      this.handler.root(el);
+    } else if (stack.length > 1) parent.kids.push(el);
+    stack.push(el);
+    this.textTarget = NO_TEXT.has(el.name) ? undefined : el;
+  }
+
+  private closeTag(): void {
+    const el = this.stack.pop();
+    this.names.pop();
+    if (el && el.text !== '') el.text = own(bareAmps(el.text));
+    const depth = this.stack.length;
+    if (el && depth === 1) {
+      this.handler.child(el, this.rootEl!);
+    }
+    const top = depth === 0 ? undefined : this.stack[depth - 1];
+    this.textTarget = top && !NO_TEXT.has(top.name) ? top : undefined;
+  }
+}
