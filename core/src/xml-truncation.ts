@@ -1,5 +1,5 @@
 /**
- * Says in plain words where a truncated XML document ends: fast-xml-parser's validator reports a cut-off
+ * Says in plain words where a truncated XML document ends: a parser reports a cut-off
  * report as e.g. `Invalid '["testsuites","testsuite","testcase"]' found.` at line 1, column 1, or names
  * a half-written tag. Only run on the error path; linear in the input.
  */
