@@ -1,10 +1,11 @@
 import { type TestResult, testId } from '@dozhim/core';
-import { type Response, Router } from 'express';
+import { Router } from 'express';
 import { dedupeById } from '../../snapshot.js';
 import { truncateResult } from '../../truncate.js';
 import { readBody, readJson, requireMediaType } from '../body.js';
+import { checkCaps } from '../caps.js';
 import type { RouteContext } from '../context.js';
-import { ApiError } from '../errors.js';
+import { ApiError, storageError } from '../errors.js';
 import {
   AttemptParams,
   AttemptPatchBody,
@@ -17,64 +18,60 @@ import {
 
 /** Run metadata, attempt metadata and the two upload formats. Uploads create run and attempt as needed. */
 export function writeRoutes(ctx: RouteContext): Router {
-  const { repo, metrics, limits, parser, uploads, write, now } = ctx;
+  const { repo, metrics, limits, parser, admission, caps, storage, write, now } = ctx;
   const router = Router();
 
-  // Bodies are read before they wait for the upload queue, each up to maxBodyBytes: bound how many
-  // can be held at once, so a burst of uploads cannot exhaust memory. Clients retry 503s.
-  let admitted = 0;
-  const admit = async <T>(res: Response, work: () => Promise<T>): Promise<T> => {
-    if (admitted >= limits.maxQueuedUploads) {
-      // The body is not read: close the connection after the answer rather than drain it.
-      res.setHeader('Connection', 'close');
-      res.setHeader('Retry-After', '1');
-      throw new ApiError(
-        503,
-        'busy',
-        `${admitted} uploads are already being received or queued; retry later`,
-        {
-          limit: limits.maxQueuedUploads,
-        },
-      );
-    }
-    admitted++;
+  // Every write: refused when the file is not the one we opened, its outcome recorded for /healthz,
+  // and not acknowledged when the file vanished during it (it would be gone at the next start).
+  const stored = <T>(write: () => T): T => {
+    const before = storage?.fileStatus();
+    if (before && !before.ok) throw storageError(before.problem!, before.message);
+    let out: T;
     try {
-      return await work();
-    } finally {
-      admitted--;
+      out = write();
+    } catch (e) {
+      storage?.recordWrite(e);
+      throw e;
     }
+    storage?.recordWrite();
+    const after = storage?.fileStatus();
+    if (after && !after.ok) throw storageError(after.problem!, after.message);
+    return out;
   };
 
   router.put('/api/v1/runs/:runId', write, async (req, res) => {
     const { runId } = RunParams.parse(req.params);
     const meta = RunMetaBody.parse(await readJson(req, limits.maxBodyBytes));
-    const { run, created } = repo.upsertRun(runId, meta, now());
+    const { run, created } = stored(() => repo.upsertRun(runId, meta, now()));
     res.status(created ? 201 : 200).json(run);
   });
 
   router.post('/api/v1/runs/:runId/tries', write, (req, res) => {
     const { runId } = RunParams.parse(req.params);
-    res.json(repo.newTry(runId, now()));
+    res.json(stored(() => repo.newTry(runId, now())));
   });
 
   router.patch('/api/v1/runs/:runId/attempts/:attempt', write, async (req, res) => {
     const { runId, attempt } = AttemptParams.parse(req.params);
     const q = WriteQuery.parse(req.query);
     const patch = AttemptPatchBody.parse(await readJson(req, limits.maxBodyBytes));
-    res.json(repo.patchAttempt(runId, attempt, patch, now(), q.try));
+    res.json(stored(() => repo.patchAttempt(runId, attempt, patch, now(), q.try)));
   });
 
   router.post('/api/v1/runs/:runId/attempts/:attempt/junit', write, async (req, res) => {
     const { runId, attempt } = AttemptParams.parse(req.params);
     const { shard, try: expectedTry } = ShardQuery.parse(req.query);
     requireMediaType(req, ['application/xml', 'text/xml']);
-    const counts = await admit(res, async () => {
+    const counts = await admission.admit(req, res, async (ticket) => {
       const body = await readBody(req, limits.maxBodyBytes);
-      return uploads.run(async () => {
+      return ticket.queued(async () => {
         // Parsed before (and outside) the transaction: a bad file fails here and nothing is written.
         const source = `${runId} attempt ${attempt} shard ${shard}`;
         const results = await parser.parse({ body, source, maxBytes: limits.maxBodyBytes });
-        return repo.replaceShard(runId, attempt, shard, results, now(), expectedTry);
+        checkCaps(results, caps);
+        // The client may have gone while the worker parsed: then nothing is stored for nobody.
+        if (ticket.signal.aborted) throw new ApiError(499, 'cancelled', 'the upload was cancelled');
+        return stored(() => repo.replaceShard(runId, attempt, shard, results, now(), expectedTry));
       });
     });
     metrics.uploads.inc({ kind: 'junit' });
@@ -86,7 +83,7 @@ export function writeRoutes(ctx: RouteContext): Router {
     const { runId, attempt } = AttemptParams.parse(req.params);
     const { shard, try: expectedTry, replace } = ShardQuery.parse(req.query);
     requireMediaType(req, ['application/json']);
-    const { counts, stored } = await admit(res, async () => {
+    const { counts, count } = await admission.admit(req, res, async (ticket) => {
       const raw = await readJson(req, limits.maxBodyBytes);
       // Checked before the schema so a huge batch is refused without validating every item.
       const list = (raw as { results?: unknown } | null)?.results;
@@ -114,12 +111,15 @@ export function writeRoutes(ctx: RouteContext): Router {
             }),
         ),
       );
+      checkCaps(results, caps);
       const write = replace ? repo.replaceShard : repo.upsertResults;
-      const counts = await uploads.run(() => write(runId, attempt, shard, results, now(), expectedTry));
-      return { counts, stored: results.length };
+      const counts = await ticket.queued(() =>
+        stored(() => write(runId, attempt, shard, results, now(), expectedTry)),
+      );
+      return { counts, count: results.length };
     });
     metrics.uploads.inc({ kind: 'json' });
-    metrics.results.inc({ kind: 'json' }, stored);
+    metrics.results.inc({ kind: 'json' }, count);
     res.json({ runId, attempt, shard, counts });
   });
   return router;
