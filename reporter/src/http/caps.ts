@@ -14,7 +14,8 @@ export interface ResultCaps {
   maxProperties: number;
 }
 
-const FIELDS = ['id', 'name', 'classname', 'suite', 'file', 'project', 'type'] as const;
+// The id last: it is built from the others, so the field the producer wrote is named first.
+const FIELDS = ['name', 'classname', 'suite', 'file', 'project', 'type', 'id'] as const;
 
 /**
  * Throws 413 `too_many_testcases`, 400 `field_too_large` or 413 `too_many_properties` with the
