@@ -1,4 +1,5 @@
-import { statSync } from 'node:fs';
+import { accessSync, constants, statSync, statfsSync } from 'node:fs';
+import { dirname } from 'node:path';
 import type Database from 'better-sqlite3';
 
 /**
@@ -63,6 +64,7 @@ export class StorageHealth {
   status(): StorageStatus {
     const file = this.fileStatus();
     if (!file.ok) return file;
+    if (this.identity && !writable(this.path)) return this.bad('readonly');
     if (this.lastWrite !== 'ok') this.probeWrite();
     if (this.lastWrite !== 'ok') return this.bad(this.lastWrite);
     try {
@@ -73,14 +75,22 @@ export class StorageHealth {
     return { ok: true };
   }
 
-  /** Called with the outcome of every write transaction. */
-  recordWrite(err?: unknown): void {
+  /**
+   * Called with the outcome of every write transaction; returns what a failed one says about the
+   * storage (an I/O error on a read-only mount or a full disk is classified as such).
+   */
+  recordWrite(err?: unknown): 'full' | 'readonly' | 'io' | undefined {
     if (err === undefined) {
       this.lastWrite = 'ok';
-      return;
+      return undefined;
     }
-    const p = storageProblemOf(err);
+    let p = storageProblemOf(err);
+    if (p === 'io' && this.identity) {
+      if (!writable(this.path)) p = 'readonly';
+      else if (freeBytes(this.path) < MIN_FREE_BYTES) p = 'full';
+    }
     if (p === 'full' || p === 'readonly') this.lastWrite = p;
+    return p;
   }
 
   /**
@@ -88,6 +98,9 @@ export class StorageHealth {
    * remount read-write shows as healthy without waiting for a client's upload.
    */
   private probeWrite(): void {
+    // After a failed write the WAL file may still hold allocated space, so a one-page probe can
+    // succeed on a disk that is still full: ask for some free space too.
+    if (this.lastWrite === 'full' && this.identity && freeBytes(this.path) < MIN_FREE_BYTES) return;
     try {
       probeWrite(this.db);
       this.lastWrite = 'ok';
@@ -105,6 +118,29 @@ export class StorageHealth {
 export function probeWrite(db: Database.Database): void {
   const version = Number(db.pragma('user_version', { simple: true }));
   db.transaction(() => db.pragma(`user_version = ${version}`)).immediate();
+}
+
+/** Free space below which a disk that failed a write counts as still full (1 MiB). */
+const MIN_FREE_BYTES = 1024 * 1024;
+
+function writable(path: string): boolean {
+  try {
+    accessSync(path, constants.W_OK);
+    return true;
+  } catch (e) {
+    // Only a read-only file system or permission says "read-only"; a vanished file is fileStatus's.
+    const code = (e as NodeJS.ErrnoException).code;
+    return !(code === 'EROFS' || code === 'EACCES' || code === 'EPERM');
+  }
+}
+
+function freeBytes(path: string): number {
+  try {
+    const s = statfsSync(dirname(path));
+    return s.bavail * s.bsize;
+  } catch {
+    return Number.POSITIVE_INFINITY;
+  }
 }
 
 function fileIdentity(path: string): { dev: number; ino: number } | undefined {

@@ -30,8 +30,8 @@ export function writeRoutes(ctx: RouteContext): Router {
     try {
       out = write();
     } catch (e) {
-      storage?.recordWrite(e);
-      throw e;
+      const problem = storage?.recordWrite(e);
+      throw problem ? storageError(problem) : e;
     }
     storage?.recordWrite();
     const after = storage?.fileStatus();
