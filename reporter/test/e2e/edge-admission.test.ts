@@ -50,6 +50,38 @@ describe('admission of uploads', () => {
     }
   });
 
+  it('an upload whose client left while it waited in the queue is not parsed or stored', async () => {
+    const server = await startReporter(`${tmp.dir}/queued.sqlite`);
+    try {
+      // A big upload keeps the queue busy (parse + insert take seconds), a small one waits behind it.
+      const big = Buffer.from(junitXml(manyCases(40_000, (i) => i % 1000 === 0)));
+      const firstAt = Date.now();
+      const first = rawUpload(server.url, path('queued', 'big'), {
+        'content-type': 'application/xml',
+        'content-length': big.length,
+      });
+      first.req.end(big);
+      await sleep(300);
+      const payload = Buffer.from(small());
+      const waiting = rawUpload(server.url, path('queued', 'left'), {
+        'content-type': 'application/xml',
+        'content-length': payload.length,
+      });
+      waiting.req.end(payload);
+      await sleep(200);
+      waiting.req.destroy();
+      const leftAt = Date.now();
+      const done = await first.outcome;
+      expect(done.status, done.body).toBe(200);
+      // The big upload was still being stored when the small one's client left (else this test proves nothing).
+      expect(firstAt + done.ms).toBeGreaterThan(leftAt);
+      const run = await call(runPath(server.url, 'queued'));
+      expect(run.body.attempts[0].shards.map((s: { name: string }) => s.name)).toEqual(['big']);
+    } finally {
+      await server.stop();
+    }
+  });
+
   it('a 1 byte/s body is cut within 1 s of the configured request deadline', async () => {
     const server = await startReporter(`${tmp.dir}/slow.sqlite`, { DOZHIM_REQUEST_TIMEOUT_MS: '2000' });
     try {
