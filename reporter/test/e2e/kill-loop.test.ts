@@ -52,10 +52,15 @@ describe('SIGKILL loop', () => {
           }
         };
         const clients = Array.from({ length: CLIENTS }, (_, c) => client(c));
-        await sleep(100 + Math.floor(Math.random() * 400));
+        // Kill only once this server acknowledged something (bounded wait), then at a random moment
+        // while the three clients keep uploading.
+        const before = acknowledged.length;
+        for (let i = 0; i < 600 && acknowledged.length === before; i++) await sleep(50);
+        await sleep(Math.floor(Math.random() * 300));
         expect(await server.stop('SIGKILL')).toBe('SIGKILL');
         alive = false;
         await Promise.all(clients);
+        perLoop.push(acknowledged.length - before);
       }
       // Every kill came after at least one acknowledged upload of that server (else it proved nothing).
       expect(
