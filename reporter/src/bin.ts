@@ -1,4 +1,5 @@
 import { ConfigError } from './config.js';
+import { StorageOpenError } from './db/open.js';
 import { main } from './main.js';
 
 // The only place that exits the process: everything else returns or throws.
@@ -17,6 +18,12 @@ main({
     if (err instanceof ConfigError) {
       if (err.message) process.stderr.write(`dozhim-reporter: ${err.message}\n`);
       process.exit(err.exitCode);
+    }
+    // A database that cannot be written (full or read-only disk, no permission) is the operator's to
+    // fix: one line that says so, not a stack trace.
+    if (err instanceof StorageOpenError) {
+      process.stderr.write(`dozhim-reporter: ${err.message}\n`);
+      process.exit(1);
     }
     process.stderr.write(`dozhim-reporter: ${(err as Error)?.stack ?? String(err)}\n`);
     process.exit(1);

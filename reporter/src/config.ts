@@ -32,6 +32,24 @@ export const ConfigSchema = z
     maxBatch: intIn(1, 1_000_000).default(10_000),
     maxQueuedUploads: intIn(1, 10_000).default(32),
     requestTimeoutMs: intIn(1000, 3_600_000).default(120_000),
+    drainTimeoutMs: intIn(1000, 600_000).default(10_000),
+    /** Unset: min(30 s, requestTimeoutMs). */
+    headersTimeoutMs: intIn(500, 3_600_000).optional(),
+    /** Unset: all but an eighth of maxQueuedUploads (admission.ts), so one address never holds every slot. */
+    maxUploadsPerClient: intIn(1, 10_000).optional(),
+    maxTestcases: intIn(1, 10_000_000).default(200_000),
+    maxFieldBytes: intIn(256, 16 * 1024 * 1024).default(65_536),
+    maxProperties: intIn(0, 1_000_000).default(1000),
+    /** Comma-separated Host names (no port) or `*`. Unset: loopback names when bound to loopback, else any. */
+    allowedHosts: z
+      .string()
+      .transform((s) =>
+        s
+          .split(',')
+          .map((h) => h.trim().toLowerCase())
+          .filter((h) => h.length > 0),
+      )
+      .optional(),
     logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
     token,
     readToken: token,
@@ -64,6 +82,13 @@ const ENV: Record<string, keyof Config> = {
   DOZHIM_MAX_BATCH: 'maxBatch',
   DOZHIM_MAX_QUEUED_UPLOADS: 'maxQueuedUploads',
   DOZHIM_REQUEST_TIMEOUT_MS: 'requestTimeoutMs',
+  DOZHIM_HEADERS_TIMEOUT_MS: 'headersTimeoutMs',
+  DOZHIM_DRAIN_TIMEOUT_MS: 'drainTimeoutMs',
+  DOZHIM_MAX_UPLOADS_PER_CLIENT: 'maxUploadsPerClient',
+  DOZHIM_MAX_TESTCASES: 'maxTestcases',
+  DOZHIM_MAX_FIELD_BYTES: 'maxFieldBytes',
+  DOZHIM_MAX_PROPERTIES: 'maxProperties',
+  DOZHIM_ALLOWED_HOSTS: 'allowedHosts',
   DOZHIM_LOG_LEVEL: 'logLevel',
   DOZHIM_TOKEN: 'token',
   DOZHIM_READ_TOKEN: 'readToken',
@@ -96,6 +121,31 @@ export function loadConfig(
       '--request-timeout <ms>',
       'time to receive a whole request (env DOZHIM_REQUEST_TIMEOUT_MS, default 120000)',
     )
+    .option(
+      '--headers-timeout <ms>',
+      'time to receive the request headers (env DOZHIM_HEADERS_TIMEOUT_MS, default min(30000, request timeout))',
+    )
+    .option(
+      '--drain-timeout <ms>',
+      'on SIGTERM, time in-flight requests get before queued uploads get 503 and sockets close (env DOZHIM_DRAIN_TIMEOUT_MS, default 10000)',
+    )
+    .option(
+      '--max-uploads-per-client <n>',
+      'upload slots one remote address may hold (env DOZHIM_MAX_UPLOADS_PER_CLIENT, default all but an eighth of --max-queued-uploads)',
+    )
+    .option('--max-testcases <n>', 'most testcases in one upload (env DOZHIM_MAX_TESTCASES, default 200000)')
+    .option(
+      '--max-field-bytes <n>',
+      'most UTF-8 bytes in a test id, name, classname, suite or file (env DOZHIM_MAX_FIELD_BYTES, default 65536)',
+    )
+    .option(
+      '--max-properties <n>',
+      "most properties on one testcase, its suite's included (env DOZHIM_MAX_PROPERTIES, default 1000)",
+    )
+    .option(
+      '--allowed-hosts <list>',
+      'Host header names accepted, comma-separated, or * (env DOZHIM_ALLOWED_HOSTS, default loopback names on loopback)',
+    )
     .option('--log-level <level>', 'pino level or silent (env DOZHIM_LOG_LEVEL, default info)')
     .exitOverride()
     .configureOutput({ writeOut: write, writeErr: write })
@@ -121,6 +171,13 @@ export function loadConfig(
     maxBatch: flags.maxBatch,
     maxQueuedUploads: flags.maxQueuedUploads,
     requestTimeoutMs: flags.requestTimeout,
+    headersTimeoutMs: flags.headersTimeout,
+    drainTimeoutMs: flags.drainTimeout,
+    maxUploadsPerClient: flags.maxUploadsPerClient,
+    maxTestcases: flags.maxTestcases,
+    maxFieldBytes: flags.maxFieldBytes,
+    maxProperties: flags.maxProperties,
+    allowedHosts: flags.allowedHosts,
     logLevel: flags.logLevel,
   };
   for (const [k, v] of Object.entries(fromFlags)) if (v !== undefined) raw[k] = v;
@@ -134,4 +191,22 @@ export function loadConfig(
     throw new ConfigError(`invalid configuration:\n${lines.join('\n')}`, 2);
   }
   return parsed.data;
+}
+
+const LOOPBACK_HOSTS = ['localhost', '127.0.0.1', '[::1]', '::1'];
+
+/** True for addresses only this machine can reach (where DNS rebinding is the remaining attack). */
+export function isLoopback(host: string): boolean {
+  return host === 'localhost' || host === '::1' || /^127\.\d+\.\d+\.\d+$/.test(host);
+}
+
+/**
+ * The Host names to accept, or undefined for any. Default: bound to loopback, only loopback names
+ * (a browser tricked by DNS rebinding sends the attacker's name); bound elsewhere, any (a container
+ * behind a proxy sees names the reporter cannot know).
+ */
+export function allowedHosts(config: Pick<Config, 'host' | 'allowedHosts'>): string[] | undefined {
+  if (config.allowedHosts) return config.allowedHosts.includes('*') ? undefined : config.allowedHosts;
+  if (!isLoopback(config.host)) return undefined;
+  return [...new Set([...LOOPBACK_HOSTS, config.host.toLowerCase()])];
 }

@@ -1,14 +1,17 @@
 import { once } from 'node:events';
-import type { IncomingMessage, ServerResponse } from 'node:http';
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import { createRequire } from 'node:module';
 import type { AddressInfo } from 'node:net';
 import { pino } from 'pino';
-import { type Config, loadConfig } from './config.js';
+import { allowedHosts, type Config, loadConfig } from './config.js';
+import { StorageHealth } from './db/health.js';
 import { openDatabase } from './db/open.js';
 import { Repository } from './db/repository.js';
+import { Admission, defaultPerClient } from './http/admission.js';
 import { createApp } from './http/app.js';
 import { createMetrics } from './http/metrics.js';
 import { WorkerParser } from './parse/worker-parser.js';
+import { SerialQueue } from './serial.js';
 
 const { version } = createRequire(import.meta.url)('../package.json') as { version: string };
 
@@ -20,15 +23,27 @@ export interface MainIo {
   stopSignal: Promise<string>;
 }
 
-/** How long in-flight requests get to finish after a stop signal before their sockets are closed. */
-const DRAIN_MS = 10_000;
+/**
+ * How often Node checks the headers and request deadlines. Its default (30 s) is why a 5 s
+ * request timeout used to cut a slow client after ~30 s; 250 ms keeps every deadline within
+ * a quarter second of its configured value for the cost of a scan of open connections.
+ */
+const DEADLINE_CHECK_MS = 250;
 
 /** config → db → app → listen → wait for a stop signal → graceful shutdown. Returns the exit code. */
 export async function main(io: MainIo): Promise<number> {
   const config: Config = loadConfig(io.argv, io.env, io.stdout);
   const logger = pino({ name: 'dozhim-reporter', level: config.logLevel });
   const db = openDatabase(config.db);
+  const storage = new StorageHealth(db, config.db);
   const parser = new WorkerParser();
+  const uploads = new SerialQueue();
+  const maxUploadsPerClient = config.maxUploadsPerClient ?? defaultPerClient(config.maxQueuedUploads);
+  const admission = new Admission(
+    { maxQueuedUploads: config.maxQueuedUploads, maxUploadsPerClient },
+    uploads,
+  );
+  const hosts = allowedHosts(config);
   const app = createApp({
     repo: new Repository(db),
     logger,
@@ -38,12 +53,29 @@ export async function main(io: MainIo): Promise<number> {
       maxBodyBytes: config.maxBodyBytes,
       maxBatch: config.maxBatch,
       maxQueuedUploads: config.maxQueuedUploads,
+      maxUploadsPerClient,
+      maxTestcases: config.maxTestcases,
+      maxFieldBytes: config.maxFieldBytes,
+      maxProperties: config.maxProperties,
     },
     version,
     parser,
+    storage,
+    uploads,
+    admission,
+    allowedHosts: hosts,
   });
 
-  const server = app.listen(config.port, config.host);
+  const headersTimeout = config.headersTimeoutMs ?? Math.min(30_000, config.requestTimeoutMs);
+  const server = createServer(
+    {
+      requestTimeout: config.requestTimeoutMs,
+      headersTimeout: Math.min(headersTimeout, config.requestTimeoutMs),
+      connectionsCheckingInterval: DEADLINE_CHECK_MS,
+    },
+    app,
+  );
+  server.listen(config.port, config.host);
   let stopping = false;
   // While stopping, a connection whose response just finished would otherwise idle in keep-alive
   // until its timeout: tell the client and close it as soon as the response is out.
@@ -53,8 +85,6 @@ export async function main(io: MainIo): Promise<number> {
     });
     if (stopping && !res.headersSent) res.setHeader('Connection', 'close');
   });
-  server.requestTimeout = config.requestTimeoutMs;
-  server.headersTimeout = Math.min(30_000, config.requestTimeoutMs);
   try {
     await once(server, 'listening');
   } catch (e) {
@@ -67,17 +97,32 @@ export async function main(io: MainIo): Promise<number> {
   // A plain line (not JSON) that scripts and tests wait for, especially with --port 0.
   io.stdout(`dozhim-reporter listening on http://${host}:${port}\n`);
   logger.info(
-    { host: address, port, db: config.db, auth: { write: !!config.token, read: !!config.readToken } },
+    {
+      host: address,
+      port,
+      db: config.db,
+      auth: { write: !!config.token, read: !!config.readToken },
+      allowedHosts: hosts ?? '*',
+    },
     'started',
   );
 
   const signal = await io.stopSignal;
   stopping = true;
+  admission.stop();
   logger.info({ signal }, 'stopping: no new connections, finishing in-flight requests');
   const closed = new Promise<void>((resolve) => server.close(() => resolve()));
   server.closeIdleConnections();
-  const force = setTimeout(() => server.closeAllConnections(), DRAIN_MS);
+  // Shortly before the deadline, uploads still being received or waiting for the queue are
+  // answered 503 shutting_down (clients retry) rather than reset when their sockets are closed.
+  const answerMs = Math.max(0, config.drainTimeoutMs - Math.min(1000, config.drainTimeoutMs / 4));
+  const answer = setTimeout(() => {
+    const n = admission.expire();
+    if (n > 0) logger.warn({ uploads: n }, 'stopping: answered unfinished uploads 503 shutting_down');
+  }, answerMs);
+  const force = setTimeout(() => server.closeAllConnections(), config.drainTimeoutMs);
   await closed;
+  clearTimeout(answer);
   clearTimeout(force);
   await parser.close();
   db.close();

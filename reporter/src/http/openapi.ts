@@ -32,12 +32,14 @@ const errors = (...codes: number[]): RouteConfig['responses'] =>
   Object.fromEntries(codes.map((c) => [c, json(ErrorResponse, ERROR_TEXT[c] ?? 'Error')]));
 
 const ERROR_TEXT: Record<number, string> = {
-  400: 'Validation failed (zod issues in details) or unreadable body (JUnit position in details)',
+  400: 'Validation failed (zod issues in details), unreadable body (JUnit position in details) or field_too_large (a name, classname, suite, file, project, type or id over DOZHIM_MAX_FIELD_BYTES)',
   401: 'Authorization header missing',
   403: 'Token does not grant this access',
   404: 'Unknown run or route',
   409: 'Conflicts with stored state (attempt gap, no results yet)',
-  413: 'Body larger than DOZHIM_MAX_BODY (also after gunzip) or batch larger than DOZHIM_MAX_BATCH',
+  413: 'Body larger than DOZHIM_MAX_BODY (also after gunzip), batch larger than DOZHIM_MAX_BATCH, too_many_testcases (DOZHIM_MAX_TESTCASES) or too_many_properties (DOZHIM_MAX_PROPERTIES)',
+  421: 'host_not_allowed: the Host header is not in DOZHIM_ALLOWED_HOSTS',
+  503: 'Retry later (Retry-After): busy (upload slots, details.rule total or per_client), shutting_down, storage_full, storage_readonly, storage_gone, storage_unavailable',
   415: 'Wrong Content-Type or Content-Encoding',
 };
 
@@ -51,21 +53,27 @@ function routes(): RouteConfig[] {
       method: 'get',
       path: '/healthz',
       summary: 'Liveness and database check',
-      responses: { 200: json(Health, 'OK'), 503: json(ErrorResponse, 'Database does not answer') },
+      responses: {
+        200: json(Health, 'OK'),
+        503: json(
+          ErrorResponse,
+          'db_unavailable: the database file was removed or replaced, is read-only, the disk is full, or SQLite does not answer (details.problem; Retry-After)',
+        ),
+      },
     },
     {
       method: 'get',
       path: '/failedTests/{runId}',
       summary: 'Legacy: currently failing test ids of a run',
       request: { params: RunParams },
-      responses: { 200: json(FailedTests, 'Failing ids, sorted'), ...errors(400, 401, 403, 404) },
+      responses: { 200: json(FailedTests, 'Failing ids, sorted'), ...errors(400, 401, 403, 404, 421) },
     },
     {
       method: 'get',
       path: '/api/v1/runs',
       summary: 'Runs, newest first',
       request: { query: RunsQuery },
-      responses: { 200: json(RunsPage, 'A page of runs'), ...errors(400, 401, 403) },
+      responses: { 200: json(RunsPage, 'A page of runs'), ...errors(400, 401, 403, 421) },
     },
     {
       method: 'put',
@@ -73,28 +81,32 @@ function routes(): RouteConfig[] {
       summary: 'Create a run or update its metadata (given fields replace stored ones)',
       security: write,
       request: { params: RunParams, body: { content: { 'application/json': { schema: RunMetaBody } } } },
-      responses: { 200: json(Run, 'Updated'), 201: json(Run, 'Created'), ...errors(400, 401, 403, 413, 415) },
+      responses: {
+        200: json(Run, 'Updated'),
+        201: json(Run, 'Created'),
+        ...errors(400, 401, 403, 413, 415, 421, 503),
+      },
     },
     {
       method: 'get',
       path: runPath,
       summary: 'A run: metadata, attempts with counts, current failing/flaky tests',
       request: { params: RunParams },
-      responses: { 200: json(RunDetail, 'The run'), ...errors(400, 401, 403, 404) },
+      responses: { 200: json(RunDetail, 'The run'), ...errors(400, 401, 403, 404, 421) },
     },
     {
       method: 'get',
       path: `${runPath}/tests`,
       summary: 'Test records: current state (no attempt) or one attempt',
       request: { params: RunParams, query: TestsQuery },
-      responses: { 200: json(TestsPage, 'A page of tests'), ...errors(400, 401, 403, 404) },
+      responses: { 200: json(TestsPage, 'A page of tests'), ...errors(400, 401, 403, 404, 421) },
     },
     {
       method: 'get',
       path: `${runPath}/decision`,
       summary: 'The retry decision for the run as it stands (core decide())',
       request: { params: RunParams, query: DecisionQuery },
-      responses: { 200: json(Decision, 'Decision'), ...errors(400, 401, 403, 404, 409) },
+      responses: { 200: json(Decision, 'Decision'), ...errors(400, 401, 403, 404, 409, 421) },
     },
     {
       method: 'get',
@@ -103,7 +115,7 @@ function routes(): RouteConfig[] {
       request: { params: RunParams },
       responses: {
         200: { description: 'JUnit XML', content: { 'application/xml': { schema: z.string() } } },
-        ...errors(400, 401, 403, 404),
+        ...errors(400, 401, 403, 404, 421),
       },
     },
     {
@@ -113,7 +125,7 @@ function routes(): RouteConfig[] {
         'Start a new try of the run id: its attempts move to history and every read sees only the new try',
       security: write,
       request: { params: RunParams },
-      responses: { 200: json(NewTryResponse, 'The run at its new try'), ...errors(400, 401, 403) },
+      responses: { 200: json(NewTryResponse, 'The run at its new try'), ...errors(400, 401, 403, 421, 503) },
     },
     {
       method: 'patch',
@@ -125,7 +137,7 @@ function routes(): RouteConfig[] {
         query: WriteQuery,
         body: { content: { 'application/json': { schema: AttemptPatchBody } } },
       },
-      responses: { 200: json(Attempt, 'The attempt'), ...errors(400, 401, 403, 409, 413, 415) },
+      responses: { 200: json(Attempt, 'The attempt'), ...errors(400, 401, 403, 409, 413, 415, 421, 503) },
     },
     {
       method: 'post',
@@ -142,7 +154,7 @@ function routes(): RouteConfig[] {
           },
         },
       },
-      responses: { 200: json(UploadResponse, 'Stored'), ...errors(400, 401, 403, 409, 413, 415) },
+      responses: { 200: json(UploadResponse, 'Stored'), ...errors(400, 401, 403, 409, 413, 415, 421, 503) },
     },
     {
       method: 'post',
@@ -156,7 +168,7 @@ function routes(): RouteConfig[] {
       },
       responses: {
         200: json(UploadResponse, 'Stored; counts are those of the shard after the upsert'),
-        ...errors(400, 401, 403, 409, 413, 415),
+        ...errors(400, 401, 403, 409, 413, 415, 421, 503),
       },
     },
     {

@@ -1,7 +1,14 @@
 import { JUnitParseError, parseJUnit, type StatusCounts, type TestResult } from '@dozhim/core';
 import Database from 'better-sqlite3';
 import { AttemptGapError, type Repository, WriteConflictError } from '../db/repository.js';
-import { LIMITS, ResultCapError, truncateResult } from '../truncate.js';
+import {
+  checkUploadCaps,
+  LIMITS,
+  ResultCapError,
+  truncateResult,
+  UploadCapError,
+  type UploadCaps,
+} from '../truncate.js';
 
 export interface ParseRequest {
   body: Uint8Array;
@@ -16,6 +23,8 @@ export interface StoreTarget {
   shard: string;
   now: string;
   expectedTry?: number | undefined;
+  /** Checked on the parsed results before the insert (checkUploadCaps). */
+  caps?: UploadCaps | undefined;
 }
 
 /** Turns an uploaded JUnit body into the results to store (parseJUnit gives one per test id; texts truncated). */
@@ -42,6 +51,7 @@ export async function ingestJUnit(
   const file = repo.file;
   if (parser.parseAndStore && file) return parser.parseAndStore(req, file, target);
   const results = await parser.parse(req);
+  if (target.caps) checkUploadCaps(results, target.caps);
   return repo.replaceShard(
     target.runId,
     target.attempt,
@@ -94,6 +104,13 @@ export type StoreErrorData =
   | { kind: 'gap'; runId: string; attempt: number }
   | { kind: 'conflict'; code: WriteConflictError['code']; message: string; details: Record<string, unknown> }
   | { kind: 'cap'; code: ResultCapError['code']; message: string; details: ResultCapError['details'] }
+  | {
+      kind: 'upload-cap';
+      status: UploadCapError['status'];
+      code: string;
+      message: string;
+      details: Record<string, unknown>;
+    }
   | { kind: 'sqlite'; code: string; message: string };
 
 export function storeErrorToData(e: unknown): StoreErrorData | undefined {
@@ -103,6 +120,8 @@ export function storeErrorToData(e: unknown): StoreErrorData | undefined {
     return { kind: 'conflict', code: e.code, message: e.message, details: e.details };
   if (e instanceof ResultCapError)
     return { kind: 'cap', code: e.code, message: e.message, details: e.details };
+  if (e instanceof UploadCapError)
+    return { kind: 'upload-cap', status: e.status, code: e.code, message: e.message, details: e.details };
   if (e instanceof Database.SqliteError) return { kind: 'sqlite', code: e.code, message: e.message };
   return undefined;
 }
@@ -117,6 +136,8 @@ export function storeErrorFromData(d: StoreErrorData): Error {
       return new WriteConflictError(d.code, d.message, d.details);
     case 'cap':
       return new ResultCapError(d.code, d.message, d.details);
+    case 'upload-cap':
+      return new UploadCapError(d.status, d.code, d.message, d.details);
     case 'sqlite':
       return new Database.SqliteError(d.message, d.code);
   }

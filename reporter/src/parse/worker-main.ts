@@ -5,6 +5,7 @@
 import { parentPort } from 'node:worker_threads';
 import Database from 'better-sqlite3';
 import { Repository } from '../db/repository.js';
+import { checkUploadCaps } from '../truncate.js';
 import { type ParseRequest, parseUpload, type StoreTarget, storeErrorToData } from './junit-parser.js';
 
 /** One connection per database file, opened on first use (the main thread already migrated it). */
@@ -33,6 +34,7 @@ parentPort!.on('message', (msg: Message) => {
       return;
     }
     const { file, target } = msg.store;
+    if (target.caps) checkUploadCaps(results, target.caps);
     const counts = repoFor(file).replaceShard(
       target.runId,
       target.attempt,

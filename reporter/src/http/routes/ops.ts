@@ -1,6 +1,8 @@
 import { Router } from 'express';
+import type { StorageStatus } from '../../db/health.js';
+import type { Repository } from '../../db/repository.js';
 import type { RouteContext } from '../context.js';
-import { errorBody } from '../errors.js';
+import { errorBody, STORAGE_RETRY_AFTER_S } from '../errors.js';
 import { openApiDocument } from '../openapi.js';
 
 /** Health, the OpenAPI document and Prometheus metrics. */
@@ -9,14 +11,25 @@ export function opsRoutes(ctx: RouteContext): Router {
   const openapi = JSON.stringify(openApiDocument(ctx.version));
   const router = Router();
 
+  // 503 whenever a write could not be trusted: file removed or replaced, last write failed for
+  // lack of space or permission, or SQLite does not answer. `details.problem` says which.
   router.get('/healthz', (_req, res) => {
-    try {
-      repo.ping();
+    const status = ctx.storage ? ctx.storage.status() : pingStatus(repo);
+    if (status.ok) {
       res.json({ status: 'ok' });
-    } catch (e) {
-      logger.error({ err: e }, 'health check: database does not answer');
-      res.status(503).json(errorBody('db_unavailable', 'the database does not answer'));
+      return;
     }
+    logger.error({ problem: status.problem }, `health check: ${status.message}`);
+    res.setHeader('Retry-After', String(STORAGE_RETRY_AFTER_S));
+    res
+      .status(503)
+      .json(
+        errorBody(
+          'db_unavailable',
+          status.message ?? 'the database does not answer',
+          status.problem === 'no_answer' ? undefined : { problem: status.problem },
+        ),
+      );
   });
 
   router.get('/api/v1/openapi.json', (_req, res) => {
@@ -27,4 +40,13 @@ export function opsRoutes(ctx: RouteContext): Router {
     res.type(metrics.registry.contentType).send(await metrics.registry.metrics());
   });
   return router;
+}
+
+function pingStatus(repo: Repository): StorageStatus {
+  try {
+    repo.ping();
+    return { ok: true };
+  } catch {
+    return { ok: false, problem: 'no_answer', message: 'the database does not answer' };
+  }
 }

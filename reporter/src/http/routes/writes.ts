@@ -1,11 +1,11 @@
 import { type TestResult, testId } from '@dozhim/core';
-import { type Response, Router } from 'express';
+import { Router } from 'express';
 import { ingestJUnit } from '../../parse/junit-parser.js';
 import { dedupeById } from '../../snapshot.js';
-import { truncateResult } from '../../truncate.js';
+import { checkUploadCaps, truncateResult } from '../../truncate.js';
 import { readBody, readJson, requireMediaType } from '../body.js';
 import type { RouteContext } from '../context.js';
-import { ApiError } from '../errors.js';
+import { ApiError, storageError } from '../errors.js';
 import {
   AttemptParams,
   AttemptPatchBody,
@@ -18,64 +18,62 @@ import {
 
 /** Run metadata, attempt metadata and the two upload formats. Uploads create run and attempt as needed. */
 export function writeRoutes(ctx: RouteContext): Router {
-  const { repo, metrics, limits, parser, uploads, write, now } = ctx;
+  const { repo, metrics, limits, parser, admission, caps, storage, write, now } = ctx;
   const router = Router();
 
-  // Bodies are read before they wait for the upload queue, each up to maxBodyBytes: bound how many
-  // can be held at once, so a burst of uploads cannot exhaust memory. Clients retry 503s.
-  let admitted = 0;
-  const admit = async <T>(res: Response, work: () => Promise<T>): Promise<T> => {
-    if (admitted >= limits.maxQueuedUploads) {
-      // The body is not read: close the connection after the answer rather than drain it.
-      res.setHeader('Connection', 'close');
-      res.setHeader('Retry-After', '1');
-      throw new ApiError(
-        503,
-        'busy',
-        `${admitted} uploads are already being received or queued; retry later`,
-        {
-          limit: limits.maxQueuedUploads,
-        },
-      );
-    }
-    admitted++;
+  // Every write: refused when the file is not the one we opened, its outcome recorded for /healthz,
+  // and not acknowledged when the file vanished during it (it would be gone at the next start).
+  const stored = async <T>(write: () => T | Promise<T>): Promise<T> => {
+    const before = storage?.fileStatus();
+    if (before && !before.ok) throw storageError(before.problem!, before.message);
+    let out: T;
     try {
-      return await work();
-    } finally {
-      admitted--;
+      out = await write();
+    } catch (e) {
+      const problem = storage?.recordWrite(e);
+      throw problem ? storageError(problem) : e;
     }
+    storage?.recordWrite();
+    const after = storage?.fileStatus();
+    if (after && !after.ok) throw storageError(after.problem!, after.message);
+    return out;
   };
 
   router.put('/api/v1/runs/:runId', write, async (req, res) => {
     const { runId } = RunParams.parse(req.params);
     const meta = RunMetaBody.parse(await readJson(req, limits.maxBodyBytes));
-    const { run, created } = repo.upsertRun(runId, meta, now());
+    const { run, created } = await stored(() => repo.upsertRun(runId, meta, now()));
     res.status(created ? 201 : 200).json(run);
   });
 
-  router.post('/api/v1/runs/:runId/tries', write, (req, res) => {
+  router.post('/api/v1/runs/:runId/tries', write, async (req, res) => {
     const { runId } = RunParams.parse(req.params);
-    res.json(repo.newTry(runId, now()));
+    res.json(await stored(() => repo.newTry(runId, now())));
   });
 
   router.patch('/api/v1/runs/:runId/attempts/:attempt', write, async (req, res) => {
     const { runId, attempt } = AttemptParams.parse(req.params);
     const q = WriteQuery.parse(req.query);
     const patch = AttemptPatchBody.parse(await readJson(req, limits.maxBodyBytes));
-    res.json(repo.patchAttempt(runId, attempt, patch, now(), q.try));
+    res.json(await stored(() => repo.patchAttempt(runId, attempt, patch, now(), q.try)));
   });
 
   router.post('/api/v1/runs/:runId/attempts/:attempt/junit', write, async (req, res) => {
     const { runId, attempt } = AttemptParams.parse(req.params);
     const { shard, try: expectedTry } = ShardQuery.parse(req.query);
     requireMediaType(req, ['application/xml', 'text/xml']);
-    const counts = await admit(res, async () => {
+    const counts = await admission.admit(req, res, async (ticket) => {
       const body = await readBody(req, limits.maxBodyBytes);
-      return uploads.run(async () => {
+      return ticket.queued(async () => {
         // Parsed before (and outside) the transaction: a bad file fails here and nothing is written.
         const source = `${runId} attempt ${attempt} shard ${shard}`;
-        const req = { body, source, maxBytes: limits.maxBodyBytes };
-        return ingestJUnit(parser, repo, req, { runId, attempt, shard, now: now(), expectedTry });
+        // The client may have gone while the upload waited: then nothing is parsed or stored.
+        if (ticket.signal.aborted) throw new ApiError(499, 'cancelled', 'the upload was cancelled');
+        // Parsed, capped (checkUploadCaps) and inserted in one transaction where the data is (the parse
+        // worker's own connection): a bad or oversized file fails there and nothing is written.
+        const upload = { body, source, maxBytes: limits.maxBodyBytes };
+        const target = { runId, attempt, shard, now: now(), expectedTry, caps };
+        return stored(() => ingestJUnit(parser, repo, upload, target));
       });
     });
     metrics.uploads.inc({ kind: 'junit' });
@@ -87,7 +85,7 @@ export function writeRoutes(ctx: RouteContext): Router {
     const { runId, attempt } = AttemptParams.parse(req.params);
     const { shard, try: expectedTry, replace } = ShardQuery.parse(req.query);
     requireMediaType(req, ['application/json']);
-    const { counts, stored } = await admit(res, async () => {
+    const { counts, count } = await admission.admit(req, res, async (ticket) => {
       const raw = await readJson(req, limits.maxBodyBytes);
       // Checked before the schema so a huge batch is refused without validating every item.
       const list = (raw as { results?: unknown } | null)?.results;
@@ -115,12 +113,15 @@ export function writeRoutes(ctx: RouteContext): Router {
             }),
         ),
       );
+      checkUploadCaps(results, caps);
       const write = replace ? repo.replaceShard : repo.upsertResults;
-      const counts = await uploads.run(() => write(runId, attempt, shard, results, now(), expectedTry));
-      return { counts, stored: results.length };
+      const counts = await ticket.queued(() =>
+        stored(() => write(runId, attempt, shard, results, now(), expectedTry)),
+      );
+      return { counts, count: results.length };
     });
     metrics.uploads.inc({ kind: 'json' });
-    metrics.results.inc({ kind: 'json' }, stored);
+    metrics.results.inc({ kind: 'json' }, count);
     res.json({ runId, attempt, shard, counts });
   });
   return router;
