@@ -1,33 +1,16 @@
 // `dozhim run --reporter`: every attempt's results land in a real reporter (SQLite file in a temp dir),
 // the legacy failing list is empty after a green run, and losing the reporter mid-run falls back to
 // local mode without failing the tests.
-import { join } from 'node:path';
-import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import {
   dozhim,
+  e2eScratch,
   GENERATED_SUITE,
   getJson,
   readSummary,
-  removeDir,
-  requireBuilt,
-  type Service,
-  scratchRun,
-  startReporter,
 } from './helpers.js';
 
-const cleanups: (() => Promise<void> | void)[] = [];
-beforeAll(requireBuilt);
-afterEach(async () => {
-  for (const c of cleanups.splice(0).reverse()) await c();
-});
-
-async function setup(prefix: string): Promise<{ s: ReturnType<typeof scratchRun>; reporter: Service }> {
-  const s = scratchRun(prefix);
-  cleanups.push(() => removeDir(s.root));
-  const reporter = await startReporter(join(s.root, 'reporter.db'));
-  cleanups.push(() => reporter.stop());
-  return { s, reporter };
-}
+const { setup } = e2eScratch();
 
 const suite = [
   '--',

@@ -4,6 +4,7 @@ import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync }
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { afterEach, beforeAll } from 'vitest';
 
 export const REPO = fileURLToPath(new URL('../..', import.meta.url));
 export const BIN = (name: string): string => join(REPO, 'node_modules/.bin', name);
@@ -262,4 +263,25 @@ export async function getJson<T>(url: string): Promise<T> {
   const res = await fetch(url);
   if (!res.ok) throw new Error(`GET ${url}: ${res.status} ${await res.text()}`);
   return (await res.json()) as T;
+}
+
+/**
+ * The usual frame of an e2e file: the build is checked once, and what each test registers in
+ * `cleanups` (temp dirs, servers) is undone after it, newest first. `setup(prefix)` gives a scratch
+ * run layout with its own real reporter on a SQLite file inside it.
+ */
+export function e2eScratch() {
+  const cleanups: (() => Promise<void> | void)[] = [];
+  beforeAll(requireBuilt);
+  afterEach(async () => {
+    for (const c of cleanups.splice(0).reverse()) await c();
+  });
+  async function setup(prefix: string): Promise<{ s: ReturnType<typeof scratchRun>; reporter: Service }> {
+    const s = scratchRun(prefix);
+    cleanups.push(() => removeDir(s.root));
+    const reporter = await startReporter(join(s.root, 'reporter.db'));
+    cleanups.push(() => reporter.stop());
+    return { s, reporter };
+  }
+  return { cleanups, setup };
 }

@@ -6,34 +6,20 @@ import { readFile } from 'node:fs/promises';
 import { createServer } from 'node:http';
 import { join } from 'node:path';
 import { parseJUnit } from '@dozhim/core';
-import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import {
   dozhim,
+  e2eScratch,
   GENERATED_SUITE,
   getJson,
   type Proc,
   ranLog,
   removeDir,
-  requireBuilt,
-  type Service,
   scratchRun,
-  startReporter,
   tempDir,
 } from './helpers.js';
 
-const cleanups: (() => Promise<void> | void)[] = [];
-beforeAll(requireBuilt);
-afterEach(async () => {
-  for (const c of cleanups.splice(0).reverse()) await c();
-});
-
-async function setup(prefix: string): Promise<{ s: ReturnType<typeof scratchRun>; reporter: Service }> {
-  const s = scratchRun(prefix);
-  cleanups.push(() => removeDir(s.root));
-  const reporter = await startReporter(join(s.root, 'reporter.db'));
-  cleanups.push(() => reporter.stop());
-  return { s, reporter };
-}
+const { cleanups, setup } = e2eScratch();
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const out = (p: Proc) => `exit ${p.code}\n${p.stdout}\n${p.stderr}`;

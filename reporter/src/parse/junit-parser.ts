@@ -50,7 +50,11 @@ export async function ingestJUnit(
 ): Promise<StatusCounts> {
   const file = repo.file;
   if (parser.parseAndStore && file) return parser.parseAndStore(req, file, target);
-  const results = await parser.parse(req);
+  return storeParsed(repo, await parser.parse(req), target);
+}
+
+/** The store step of an upload, the same on both threads: caps first, then one replaceShard transaction. */
+export function storeParsed(repo: Repository, results: TestResult[], target: StoreTarget): StatusCounts {
   if (target.caps) checkUploadCaps(results, target.caps);
   return repo.replaceShard(
     target.runId,

@@ -5,8 +5,13 @@
 import { parentPort } from 'node:worker_threads';
 import Database from 'better-sqlite3';
 import { Repository } from '../db/repository.js';
-import { checkUploadCaps } from '../truncate.js';
-import { type ParseRequest, parseUpload, type StoreTarget, storeErrorToData } from './junit-parser.js';
+import {
+  type ParseRequest,
+  parseUpload,
+  type StoreTarget,
+  storeErrorToData,
+  storeParsed,
+} from './junit-parser.js';
 
 /** One connection per database file, opened on first use (the main thread already migrated it). */
 const repos = new Map<string, Repository>();
@@ -33,16 +38,7 @@ parentPort!.on('message', (msg: Message) => {
       parentPort!.postMessage({ id: msg.id, results });
       return;
     }
-    const { file, target } = msg.store;
-    if (target.caps) checkUploadCaps(results, target.caps);
-    const counts = repoFor(file).replaceShard(
-      target.runId,
-      target.attempt,
-      target.shard,
-      results,
-      target.now,
-      target.expectedTry,
-    );
+    const counts = storeParsed(repoFor(msg.store.file), results, msg.store.target);
     parentPort!.postMessage({ id: msg.id, counts });
   } catch (e) {
     const error = storeErrorToData(e);
