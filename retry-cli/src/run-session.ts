@@ -2,7 +2,7 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { type PolicyOptions, runState, writeMergedJUnit } from '@dozhim/core';
 import { getAdapter } from './adapters/index.js';
-import { type ResolvedRunId, resolveRunId } from './ci-env.js';
+import { type ResolvedRunId, resolveRunId } from './cli/option-table.js';
 import type { Deps } from './deps.js';
 import { InfrastructureError, UsageError } from './exit-codes.js';
 import { LocalState, type StoredAttempt } from './local-state.js';

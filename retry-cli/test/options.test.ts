@@ -4,20 +4,18 @@ import { join } from 'node:path';
 import type { TestResult } from '@dozhim/core';
 import { describe, expect, it } from 'vitest';
 import { getAdapter } from '../src/adapters/index.js';
-import { UsageError } from '../src/exit-codes.js';
 import {
   collectRegex,
-  loadConfigFile,
   type OptionLayer,
-  parseConfigFile,
   parseCount,
   parseMaxFailedFlag,
   parseRunId,
   parseScheduleFlag,
   parseSeconds,
   parseUrl,
-  resolveOptions,
-} from '../src/options.js';
+} from '../src/cli/option-table.js';
+import { UsageError } from '../src/exit-codes.js';
+import { loadConfigFile, parseConfigFile, resolveOptions } from '../src/options.js';
 import { nativeIdsOf, parseQuarantine, Quarantine } from '../src/quarantine.js';
 
 const resolve = (cli: OptionLayer, file = {}, env = {}) =>
