@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ciMetadata } from '../src/ci-env.js';
+import { ciMetadata } from '../src/cli/ci-env.js';
 import { resolveRunId } from '../src/cli/option-table.js';
 
 describe('run id', () => {

@@ -1,8 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
+import { ConfigFileSchema, parseConfigJson } from '../src/cli/config-file.js';
+import { UsageError } from '../src/cli/exit-codes.js';
 import { DEFAULTS, envLayer, helpText, OPTION_ROWS, OPTION_TABLE } from '../src/cli/option-table.js';
-import { ConfigFileSchema, parseConfigJson } from '../src/config-file.js';
-import { UsageError } from '../src/exit-codes.js';
 
 /** The option table is the one definition: these check that what is derived from it stays in step. */
 

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import type { TestResult } from '@dozhim/core';
 import { describe, expect, it } from 'vitest';
 import { getAdapter } from '../src/adapters/index.js';
+import { UsageError } from '../src/cli/exit-codes.js';
 import {
   collectRegex,
   type OptionLayer,
@@ -14,9 +15,8 @@ import {
   parseSeconds,
   parseUrl,
 } from '../src/cli/option-table.js';
-import { UsageError } from '../src/exit-codes.js';
-import { loadConfigFile, parseConfigFile, resolveOptions } from '../src/options.js';
-import { nativeIdsOf, parseQuarantine, Quarantine } from '../src/quarantine.js';
+import { loadConfigFile, parseConfigFile, resolveOptions } from '../src/cli/options.js';
+import { nativeIdsOf, parseQuarantine, Quarantine } from '../src/cli/quarantine.js';
 
 const resolve = (cli: OptionLayer, file = {}, env = {}) =>
   resolveOptions({ cli, file, env, cwd: '/work', command: ['npm', 'test'] });

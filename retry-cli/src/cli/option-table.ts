@@ -14,8 +14,8 @@ import { InvalidArgumentError } from 'commander';
 import type { ZodType, z } from 'zod';
 import { FRAMEWORKS } from '../adapters/index.js';
 import type { FrameworkName } from '../adapters/types.js';
-import type { Env } from '../ci-env.js';
-import { UsageError } from '../exit-codes.js';
+import type { Env } from './ci-env.js';
+import { UsageError } from './exit-codes.js';
 
 /**
  * The one table of the `dozhim` binary's layered options. Each row names an option once: its flag

@@ -1,5 +1,13 @@
 import { readFileSync } from 'node:fs';
 import { Command, CommanderError, Option } from 'commander';
+import { attemptCommand } from '../commands/attempt.js';
+import { decideCommand } from '../commands/decide.js';
+import { failedCommand } from '../commands/failed.js';
+import { reportCommand } from '../commands/report.js';
+import { runCommand } from '../commands/run.js';
+import { uploadCommand } from '../commands/upload.js';
+import type { Deps } from '../deps.js';
+import { EXIT_CODE_TABLE, ExitCode, exitCodeForError } from './exit-codes.js';
 import {
   CONFIG_FILE_NAME,
   DEFAULTS,
@@ -8,15 +16,7 @@ import {
   type OptionGroup,
   type OptionLayer,
   parseCount,
-} from './cli/option-table.js';
-import { attemptCommand } from './commands/attempt.js';
-import { decideCommand } from './commands/decide.js';
-import { failedCommand } from './commands/failed.js';
-import { reportCommand } from './commands/report.js';
-import { runCommand } from './commands/run.js';
-import { uploadCommand } from './commands/upload.js';
-import type { Deps } from './deps.js';
-import { EXIT_CODE_TABLE, ExitCode, exitCodeForError } from './exit-codes.js';
+} from './option-table.js';
 import { loadConfigFile, type ResolvedOptions, resolveOptions } from './options.js';
 
 /**
@@ -24,7 +24,7 @@ import { loadConfigFile, type ResolvedOptions, resolveOptions } from './options.
  * config file > defaults) and calls a command function that returns its exit code.
  */
 
-const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as {
+const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as {
   version: string;
 };
 

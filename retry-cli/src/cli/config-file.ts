@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { OPTION_ROWS, type OptionLayer } from './cli/option-table.js';
+import { OPTION_ROWS, type OptionLayer } from './option-table.js';
 
 /**
  * The `dozhim.config.json` schema, built from the option table's `config` column. Loaded only when a

@@ -1,7 +1,7 @@
 import { mkdir, readdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { type Attempt, attemptReported, type TestResult } from '@dozhim/core';
-import { attemptDir, safeSegment } from './junit-collect.js';
+import { attemptDir, safeSegment } from '../loop/junit-collect.js';
 import type { AttemptPatch } from './reporter-client.js';
 
 /**

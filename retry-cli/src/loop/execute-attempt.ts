@@ -1,11 +1,13 @@
 import { mkdir, rm, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import type { TestResult } from '@dozhim/core';
-import { NONE } from './adapters/index.js';
-import type { FrameworkAdapter, TestRef, TestUnit } from './adapters/types.js';
+import { NONE } from '../adapters/index.js';
+import type { FrameworkAdapter, TestRef, TestUnit } from '../adapters/types.js';
+import { UsageError } from '../cli/exit-codes.js';
+import type { ResolvedOptions } from '../cli/options.js';
+import type { Deps } from '../deps.js';
+import { attemptHeader, attemptTitle, type Printer, sectionEnd, sectionStart } from '../output/output.js';
 import { buildCommand, type CommandSpec, placeholderEnv } from './command-line.js';
-import type { Deps } from './deps.js';
-import { UsageError } from './exit-codes.js';
 import {
   attemptJUnitPath,
   collectReports,
@@ -13,8 +15,6 @@ import {
   safeSegment,
   snapshotReports,
 } from './junit-collect.js';
-import type { ResolvedOptions } from './options.js';
-import { attemptHeader, attemptTitle, type Printer, sectionEnd, sectionStart } from './output.js';
 import type { ProcessResult } from './process-runner.js';
 import { shardPlaceholders } from './shards.js';
 

@@ -8,17 +8,11 @@ import {
   parseThreadsSchedule,
   type ThreadsSchedule,
 } from '@dozhim/core';
-import type { FrameworkName } from './adapters/types.js';
+import type { FrameworkName } from '../adapters/types.js';
 import type { Env } from './ci-env.js';
-import {
-  CONFIG_FILE_NAME,
-  DEFAULTS,
-  envLayer,
-  type JUnitRepeats,
-  type OptionLayer,
-} from './cli/option-table.js';
 import type { ConfigFile } from './config-file.js';
 import { UsageError } from './exit-codes.js';
+import { CONFIG_FILE_NAME, DEFAULTS, envLayer, type JUnitRepeats, type OptionLayer } from './option-table.js';
 
 /**
  * Options of the commands that run or judge attempts, merged from layers: command-line flags win over
