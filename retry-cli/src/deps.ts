@@ -1,6 +1,6 @@
-import type { Env } from './ci-env.js';
-import { type ProcessSpawner, spawnProcess } from './process-runner.js';
-import type { HttpFactory } from './reporter-client.js';
+import type { Env } from './cli/ci-env.js';
+import { type ProcessSpawner, spawnProcess } from './loop/process-runner.js';
+import type { HttpFactory } from './store/reporter-client.js';
 
 /** Everything a command touches outside itself, injected so tests and embedders can supply their own. */
 

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { ciMetadata, resolveRunId } from '../src/ci-env.js';
+import { ciMetadata } from '../src/cli/ci-env.js';
+import { resolveRunId } from '../src/cli/option-table.js';
 
 describe('run id', () => {
   it('prefers --run-id, then DOZHIM_RUN_ID, GitLab CI_PIPELINE_ID, Jenkins BUILD_TAG', () => {

@@ -9,7 +9,7 @@ import {
   placeholderEnv,
   placeholdersUsed,
   shellQuote,
-} from '../src/command-line.js';
+} from '../src/loop/command-line.js';
 
 const NASTY = `it's "quoted" [param-1] ünï $(touch /tmp/pwned) \`id\` ; rm -rf / | (a|b).*`;
 

@@ -9,7 +9,7 @@ import {
   InfrastructureError,
   signalExitCode,
   UsageError,
-} from '../src/exit-codes.js';
+} from '../src/cli/exit-codes.js';
 
 const r = (name: string, status: TestResult['status']): TestResult => ({
   id: `s::${name}`,

@@ -2,7 +2,8 @@ import { mkdir, mkdtemp, utimes, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { attemptJUnitPath, collectReports, safeSegment, snapshotReports } from '../src/junit-collect.js';
+import { collectReports, snapshotReports } from '../src/loop/junit-collect.js';
+import { attemptJUnitPath, safeSegment } from '../src/store/state-layout.js';
 
 const xml = (name: string, failed = false): string =>
   `<testsuite name="s"><testcase classname="c" name="${name}">${failed ? '<failure message="x"/>' : ''}</testcase></testsuite>`;

@@ -4,21 +4,19 @@ import { join } from 'node:path';
 import type { TestResult } from '@dozhim/core';
 import { describe, expect, it } from 'vitest';
 import { getAdapter } from '../src/adapters/index.js';
-import { UsageError } from '../src/exit-codes.js';
+import { UsageError } from '../src/cli/exit-codes.js';
 import {
   collectRegex,
-  loadConfigFile,
   type OptionLayer,
-  parseConfigFile,
   parseCount,
   parseMaxFailedFlag,
   parseRunId,
   parseScheduleFlag,
   parseSeconds,
   parseUrl,
-  resolveOptions,
-} from '../src/options.js';
-import { nativeIdsOf, parseQuarantine, Quarantine } from '../src/quarantine.js';
+} from '../src/cli/option-table.js';
+import { loadConfigFile, parseConfigFile, resolveOptions } from '../src/cli/options.js';
+import { nativeIdsOf, parseQuarantine, Quarantine } from '../src/cli/quarantine.js';
 
 const resolve = (cli: OptionLayer, file = {}, env = {}) =>
   resolveOptions({ cli, file, env, cwd: '/work', command: ['npm', 'test'] });

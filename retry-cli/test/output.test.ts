@@ -9,7 +9,7 @@ import {
   sectionStart,
   summaryText,
   useColor,
-} from '../src/output.js';
+} from '../src/output/output.js';
 
 const ESC = '\x1b[';
 const header = { attempt: 2, maxRuns: 3, threads: 4, selected: 12, command: 'pytest -n 4' };

@@ -2,8 +2,8 @@ import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { main } from '../src/cli/program.js';
 import { type Deps, processDeps } from '../src/deps.js';
-import { main } from '../src/program.js';
 import { makeSuite, passing } from './harness.js';
 
 // The program through `main` with the real dependencies except its streams and working directory.

@@ -3,9 +3,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { AxiosInstance, AxiosRequestConfig } from 'axios';
 import { describe, expect, it } from 'vitest';
+import { main } from '../src/cli/program.js';
 import type { Deps } from '../src/deps.js';
-import type { ProcessResult, ProcessSpawner } from '../src/process-runner.js';
-import { main } from '../src/program.js';
+import type { ProcessResult, ProcessSpawner } from '../src/loop/process-runner.js';
 
 /**
  * The run loop through its `Deps` seams, in-process: a fake spawner that "runs" a scripted suite by

@@ -3,10 +3,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { decide, type TestResult } from '@dozhim/core';
 import { describe, expect, it } from 'vitest';
-import { infrastructureProblem, NO_RESULT_MESSAGE, rerunResults } from '../src/execute-attempt.js';
-import { LocalState } from '../src/local-state.js';
-import type { ProcessResult } from '../src/process-runner.js';
-import { nextPlan, testRefs } from '../src/run-loop.js';
+import { infrastructureProblem, NO_RESULT_MESSAGE, rerunResults } from '../src/loop/execute-attempt.js';
+import type { ProcessResult } from '../src/loop/process-runner.js';
+import { nextPlan, testRefs } from '../src/loop/run-loop.js';
+import { LocalState } from '../src/store/local-state.js';
 
 const result = (
   classname: string,

@@ -1,13 +1,13 @@
 import { countStatuses, decide } from '@dozhim/core';
 import { getAdapter } from '../adapters/index.js';
-import { ciMetadata } from '../ci-env.js';
+import { ciMetadata } from '../cli/ci-env.js';
+import { ExitCode, exitCodeForDecision, InfrastructureError, UsageError } from '../cli/exit-codes.js';
+import type { ResolvedOptions } from '../cli/options.js';
 import type { Deps } from '../deps.js';
-import { ExitCode, exitCodeForDecision, InfrastructureError, UsageError } from '../exit-codes.js';
-import type { ResolvedOptions } from '../options.js';
-import { createPrinter, decisionLine } from '../output.js';
-import { nextPlan, runLoop } from '../run-loop.js';
-import { finishRun, loadCompleteAttempts, openSession, withInterrupts } from '../run-session.js';
-import { shardPosition } from '../shards.js';
+import { nextPlan, runLoop } from '../loop/run-loop.js';
+import { finishRun, loadCompleteAttempts, openSession, withInterrupts } from '../loop/run-session.js';
+import { shardPosition } from '../loop/shards.js';
+import { createPrinter, decisionLine } from '../output/output.js';
 
 export interface AttemptCommandOptions extends ResolvedOptions {
   /** Attempt number to run; default: the one after the last recorded. */

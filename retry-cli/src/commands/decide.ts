@@ -1,13 +1,13 @@
 import { decide } from '@dozhim/core';
+import type { ResolvedOptions } from '../cli/options.js';
 import type { Deps } from '../deps.js';
-import type { ResolvedOptions } from '../options.js';
-import { createPrinter } from '../output.js';
 import {
   loadCompleteAttempts,
   openSession,
   requireAttempts,
   warnUnmatchedQuarantine,
-} from '../run-session.js';
+} from '../loop/run-session.js';
+import { createPrinter } from '../output/output.js';
 
 /**
  * `dozhim decide`: the policy's decision for the run as it stands. A query: it exits 0 whenever it

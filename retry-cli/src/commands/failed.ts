@@ -1,11 +1,11 @@
 import { runState } from '@dozhim/core';
 import { FRAMEWORKS, getAdapter, isFrameworkName } from '../adapters/index.js';
+import { UsageError } from '../cli/exit-codes.js';
+import type { ResolvedOptions } from '../cli/options.js';
 import type { Deps } from '../deps.js';
-import { UsageError } from '../exit-codes.js';
-import type { ResolvedOptions } from '../options.js';
-import { createPrinter } from '../output.js';
-import { testRefs } from '../run-loop.js';
-import { loadCompleteAttempts, openSession, requireAttempts } from '../run-session.js';
+import { testRefs } from '../loop/run-loop.js';
+import { loadCompleteAttempts, openSession, requireAttempts } from '../loop/run-session.js';
+import { createPrinter } from '../output/output.js';
 
 export interface FailedOptions extends ResolvedOptions {
   /** `id` (canonical ids) or a framework name (that framework's selectors). */

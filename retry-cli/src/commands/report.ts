@@ -1,9 +1,9 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
+import type { ResolvedOptions } from '../cli/options.js';
 import type { Deps } from '../deps.js';
-import type { ResolvedOptions } from '../options.js';
-import { createPrinter } from '../output.js';
-import { loadCompleteAttempts, openSession, requireAttempts, writeReport } from '../run-session.js';
+import { loadCompleteAttempts, openSession, requireAttempts, writeReport } from '../loop/run-session.js';
+import { createPrinter } from '../output/output.js';
 
 /** `dozhim report`: the run's merged JUnit (flaky marks, one testcase per test) to a file. */
 export async function reportCommand(options: ResolvedOptions, deps: Deps): Promise<{ exitCode: number }> {

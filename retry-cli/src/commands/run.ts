@@ -1,12 +1,12 @@
 import { getAdapter } from '../adapters/index.js';
-import { ciMetadata } from '../ci-env.js';
+import { ciMetadata } from '../cli/ci-env.js';
+import { UsageError } from '../cli/exit-codes.js';
+import type { ResolvedOptions } from '../cli/options.js';
 import type { Deps } from '../deps.js';
-import { UsageError } from '../exit-codes.js';
-import type { ResolvedOptions } from '../options.js';
-import { createPrinter } from '../output.js';
-import { runLoop } from '../run-loop.js';
-import { finishRun, openSession, withInterrupts } from '../run-session.js';
-import type { RunSummary } from '../summary.js';
+import { runLoop } from '../loop/run-loop.js';
+import { finishRun, openSession, withInterrupts } from '../loop/run-session.js';
+import { createPrinter } from '../output/output.js';
+import type { RunSummary } from '../output/summary.js';
 
 export interface RunResult {
   exitCode: number;

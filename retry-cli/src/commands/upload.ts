@@ -1,11 +1,11 @@
 import { countStatuses, JUnitParseError, readJUnitFile, type TestResult } from '@dozhim/core';
-import { ciMetadata } from '../ci-env.js';
+import { ciMetadata } from '../cli/ci-env.js';
+import { InfrastructureError, UsageError } from '../cli/exit-codes.js';
+import type { ResolvedOptions } from '../cli/options.js';
 import type { Deps } from '../deps.js';
-import { InfrastructureError, UsageError } from '../exit-codes.js';
-import type { ResolvedOptions } from '../options.js';
-import { createPrinter } from '../output.js';
-import { openSession } from '../run-session.js';
-import { shardPosition } from '../shards.js';
+import { openSession } from '../loop/run-session.js';
+import { shardPosition } from '../loop/shards.js';
+import { createPrinter } from '../output/output.js';
 
 /**
  * `dozhim upload`: JUnit files produced outside dozhim (another job, a shard) become one shard of

@@ -22,7 +22,7 @@ import {
   rerunResults,
   UNIT_FAILED_AGAIN,
   unrunnableSelection,
-} from '../../src/execute-attempt.js';
+} from '../../src/loop/execute-attempt.js';
 import { ref } from './hostile.js';
 
 const result = (r: TestRef, status: TestResult['status'], extra: Partial<TestResult> = {}): TestResult => ({

@@ -1,105 +1,54 @@
 import { readFileSync } from 'node:fs';
 import { Command, CommanderError, Option } from 'commander';
-import { FRAMEWORKS } from './adapters/index.js';
-import { attemptCommand } from './commands/attempt.js';
-import { decideCommand } from './commands/decide.js';
-import { failedCommand } from './commands/failed.js';
-import { reportCommand } from './commands/report.js';
-import { runCommand } from './commands/run.js';
-import { uploadCommand } from './commands/upload.js';
-import type { Deps } from './deps.js';
+import { attemptCommand } from '../commands/attempt.js';
+import { decideCommand } from '../commands/decide.js';
+import { failedCommand } from '../commands/failed.js';
+import { reportCommand } from '../commands/report.js';
+import { runCommand } from '../commands/run.js';
+import { uploadCommand } from '../commands/upload.js';
+import type { Deps } from '../deps.js';
 import { EXIT_CODE_TABLE, ExitCode, exitCodeForError } from './exit-codes.js';
 import {
-  collectRegex,
-  JUNIT_REPEATS,
-  loadConfigFile,
+  CONFIG_FILE_NAME,
+  DEFAULTS,
+  helpText,
+  OPTION_ROWS,
+  type OptionGroup,
   type OptionLayer,
   parseCount,
-  parseMaxFailedFlag,
-  parseRunId,
-  parseScheduleFlag,
-  parseSeconds,
-  parseUrl,
-  type ResolvedOptions,
-  resolveOptions,
-} from './options.js';
+} from './option-table.js';
+import { loadConfigFile, type ResolvedOptions, resolveOptions } from './options.js';
 
 /**
  * The `dozhim` program: commander definitions only. Each action resolves its options (flags >
  * config file > defaults) and calls a command function that returns its exit code.
  */
 
-const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as {
+const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as {
   version: string;
 };
 
+/** Adds the option table's flags of one group, in table order. */
+function addGroup(cmd: Command, group: OptionGroup): Command {
+  for (const [, spec] of OPTION_ROWS) {
+    if (spec.flag?.group !== group) continue;
+    const option = new Option(spec.flag.flags, helpText(spec));
+    if (spec.flag.choices) option.choices(spec.flag.choices);
+    else if (spec.parse) option.argParser(spec.parse as (value: string, previous: unknown) => unknown);
+    cmd.addOption(option);
+  }
+  return cmd;
+}
+
 function storeOptions(cmd: Command): Command {
-  return cmd
-    .option(
-      '--run-id <id>',
-      'run id (default: DOZHIM_RUN_ID, GitLab CI_PIPELINE_ID, Jenkins BUILD_TAG, else generated)',
-      parseRunId,
-    )
-    .option(
-      '--reporter <url>',
-      'reporter base URL (env DOZHIM_REPORTER_URL); without it: local mode',
-      parseUrl,
-    )
-    .option('--token <token>', 'reporter bearer token (env DOZHIM_TOKEN)')
-    .option('--state-dir <dir>', 'local state directory (env DOZHIM_STATE_DIR, default .dozhim)')
-    .option('--config <file>', 'config file (default: ./dozhim.config.json when present)');
+  return addGroup(cmd, 'store').option(
+    '--config <file>',
+    `config file (default: ./${CONFIG_FILE_NAME} when present)`,
+  );
 }
 
-function policyOptions(cmd: Command): Command {
-  return cmd
-    .option('--max-runs <n>', 'attempts in total, the first included (default 3)', parseCount)
-    .option(
-      '--max-failed <n|n%>',
-      'stop when more tests than this fail in an attempt (default 40)',
-      parseMaxFailedFlag,
-    )
-    .option('--threads <n>', 'threads of the first attempt (default 1)', parseCount)
-    .option(
-      '--threads-schedule <halve|8,4,2>',
-      'threads of later attempts (default halve)',
-      parseScheduleFlag,
-    )
-    .option('--min-threads <n>', 'never fewer threads than this (default 1)', parseCount)
-    .option('--no-stop-on-no-progress', 'keep retrying even when a rerun made no failing test pass')
-    .option(
-      '--retry-on <regex>',
-      'only retry failures whose message or type matches (repeatable)',
-      collectRegex,
-    )
-    .option('--quarantine <file>', 'test ids (one a line, # comments) whose failures never fail the run')
-    .option('--fail-on-flaky', 'exit 6 when tests passed only on a rerun');
-}
-
-function executionOptions(cmd: Command): Command {
-  return cmd
-    .addOption(new Option('--framework <name>', 'test framework (default generic)').choices(FRAMEWORKS))
-    .option('--junit <glob>', "where the command's JUnit reports appear (default: the framework's)")
-    .option('--health-check <command>', 'shell command that must pass before every rerun')
-    .option(
-      '--health-timeout <seconds>',
-      'how long the health check may keep failing (default 60)',
-      parseSeconds,
-    )
-    .option('--before-rerun <command>', 'shell command run before every rerun')
-    .option('--attempt-timeout <seconds>', 'kill the test command tree after this long', parseSeconds)
-    .option(
-      '--shard <K/N>',
-      'attempt: run share K of N of attempt 1 (a shard job of a sharded pipeline); run: a shard name',
-    )
-    .addOption(
-      new Option(
-        '--junit-repeats <how>',
-        "a testcase repeated in one report: retries of one test, or distinct executions (default: the framework's)",
-      ).choices(JUNIT_REPEATS),
-    )
-    .option('--report <file>', 'merged JUnit report (default dozhim-report.xml)')
-    .option('--summary-json <file>', 'machine-readable summary');
-}
+const policyOptions = (cmd: Command): Command => addGroup(cmd, 'policy');
+const executionOptions = (cmd: Command): Command => addGroup(cmd, 'execution');
 
 const NOT_CONFIG = new Set(['config', 'json', 'attempt', 'format', 'output', 'rerun']);
 
@@ -216,7 +165,7 @@ export function createProgram(deps: Deps, setExitCode: (code: number) => void): 
   const report = program
     .command('report')
     .summary("write the run's merged JUnit report")
-    .option('-o, --output <file>', 'output file (default dozhim-report.xml)');
+    .option('-o, --output <file>', `output file (default ${DEFAULTS.report})`);
   storeOptions(report).action(async (o, cmd: Command) => {
     const options = await resolveFor(cmd, deps, [], o.output ? { report: String(o.output) } : {});
     setExitCode((await reportCommand(options, deps)).exitCode);

@@ -1,5 +1,5 @@
-import { applyAdditions, mergeEnv } from './adapters/index.js';
-import type { CommandAdditions } from './adapters/types.js';
+import { applyAdditions, mergeEnv } from '../adapters/index.js';
+import type { CommandAdditions } from '../adapters/types.js';
 
 /**
  * Turns the user's test command into what is spawned for one attempt.

@@ -1,4 +1,4 @@
-import type { Env } from './ci-env.js';
+import type { Env } from '../cli/ci-env.js';
 
 /**
  * Everything dozhim prints, as pure string builders: attempt headers, GitLab collapsible sections,

@@ -1,14 +1,14 @@
 import { type Decision, decide, type PolicyOptions, runState } from '@dozhim/core';
-import type { TestRef } from './adapters/types.js';
+import type { TestRef } from '../adapters/types.js';
+import { ExitCode, exitCodeForDecision, signalExitCode } from '../cli/exit-codes.js';
+import type { Quarantine } from '../cli/quarantine.js';
+import { decisionLine, formatDuration } from '../output/output.js';
+import type { StopReason } from '../output/summary.js';
+import type { StoredAttempt } from '../store/local-state.js';
+import type { RunStore } from '../store/run-store.js';
 import { type AttemptContext, type AttemptPlan, type AttemptRun, executeAttempt } from './execute-attempt.js';
-import { ExitCode, exitCodeForDecision, signalExitCode } from './exit-codes.js';
 import { runShell, waitHealthy } from './health-check.js';
-import type { StoredAttempt } from './local-state.js';
-import { decisionLine, formatDuration } from './output.js';
-import type { Quarantine } from './quarantine.js';
-import type { RunStore } from './run-store.js';
 import type { ShardPosition } from './shards.js';
-import type { StopReason } from './summary.js';
 
 /**
  * The attempts loop: run, store, decide, and either stop or rerun only the failing tests with

@@ -1,4 +1,4 @@
-import type { Deps } from './deps.js';
+import type { Deps } from '../deps.js';
 
 /**
  * Shell hooks around reruns: `--health-check` (polled with backoff until it passes or the time is

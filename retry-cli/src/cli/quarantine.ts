@@ -1,6 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import type { TestResult } from '@dozhim/core';
-import type { AdapterContext, FrameworkAdapter } from './adapters/types.js';
+import type { AdapterContext, FrameworkAdapter } from '../adapters/types.js';
 import { UsageError } from './exit-codes.js';
 
 /** Quarantine file: one entry a line; `#` after whitespace (or at the start) starts a comment. */

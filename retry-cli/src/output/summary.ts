@@ -1,7 +1,7 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { countStatuses, type Decision } from '@dozhim/core';
-import { type StoredAttempt, selectedCount } from './local-state.js';
+import { type StoredAttempt, selectedCount } from '../store/local-state.js';
 import type { SummaryRow, SummaryView } from './output.js';
 
 /** The machine-readable end of a run (`--summary-json`), and the rows of the printed summary table. */

@@ -1,5 +1,5 @@
-import { safeSegment } from './junit-collect.js';
-import type { StoredAttempt } from './local-state.js';
+import type { StoredAttempt } from '../store/local-state.js';
+import { safeSegment } from '../store/state-layout.js';
 
 /**
  * Sharded pipelines: attempt 1 is split over N parallel jobs (`dozhim attempt --shard K/N`), and one

@@ -1,15 +1,20 @@
 import { mkdir, readdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { type Attempt, attemptReported, type TestResult } from '@dozhim/core';
-import { attemptDir, safeSegment } from './junit-collect.js';
 import type { AttemptPatch } from './reporter-client.js';
+import {
+  ATTEMPT_META_FILE,
+  attemptDir,
+  attemptNumberOf,
+  resultsFileName,
+  runDir,
+  shardOfResultsFile,
+} from './state-layout.js';
 
 /**
- * Attempt results kept on disk under `<stateDir>/<runId>/attempt-<n>/`, so `dozhim attempt`,
- * `failed`, `decide` and `report` work without a reporter, and a run survives a reporter outage.
- *
- *   results-<shard>.json   the normalized results of one shard (re-upload replaces it)
- *   attempt.json           threads, selected ids, timestamps, exit code, decision
+ * Attempt results kept on disk under `<stateDir>/<runId>/attempt-<n>/` (layout: state-layout.ts), so
+ * `dozhim attempt`, `failed`, `decide` and `report` work without a reporter, and a run survives a
+ * reporter outage.
  */
 
 export interface AttemptMeta extends AttemptPatch {
@@ -31,9 +36,6 @@ export interface StoredAttempt extends Attempt {
 export const selectedCount = (a: Pick<StoredAttempt, 'selected' | 'meta'>): number | undefined =>
   a.selected?.length ?? a.meta.selectedCount;
 
-const ATTEMPT_DIR_RE = /^attempt-(\d+)$/;
-const RESULTS_RE = /^results-(.+)\.json$/;
-
 /** Write-then-rename: a reader (another job, a crash) never sees half a file. */
 async function writeJsonAtomic(path: string, value: unknown): Promise<void> {
   const tmp = `${path}.${process.pid}.tmp`;
@@ -54,7 +56,7 @@ export class LocalState {
   constructor(readonly stateDir: string) {}
 
   runDir(runId: string): string {
-    return join(this.stateDir, safeSegment(runId));
+    return runDir(this.stateDir, runId);
   }
 
   async saveResults(
@@ -65,13 +67,13 @@ export class LocalState {
   ): Promise<void> {
     const dir = attemptDir(this.stateDir, runId, attempt);
     await mkdir(dir, { recursive: true });
-    await writeJsonAtomic(join(dir, `results-${safeSegment(shard)}.json`), results);
+    await writeJsonAtomic(join(dir, resultsFileName(shard)), results);
   }
 
   async patchAttempt(runId: string, attempt: number, patch: AttemptMeta): Promise<void> {
     const dir = attemptDir(this.stateDir, runId, attempt);
     await mkdir(dir, { recursive: true });
-    const path = join(dir, 'attempt.json');
+    const path = join(dir, ATTEMPT_META_FILE);
     const prev = (await readJson<AttemptMeta>(path)) ?? {};
     await writeJsonAtomic(path, { ...prev, ...patch });
   }
@@ -86,26 +88,25 @@ export class LocalState {
       throw e;
     }
     const numbers = entries
-      .map((e) => ATTEMPT_DIR_RE.exec(e)?.[1])
-      .filter((n): n is string => n !== undefined)
-      .map(Number)
+      .map(attemptNumberOf)
+      .filter((n): n is number => n !== undefined)
       .sort((a, b) => a - b);
     const attempts: StoredAttempt[] = [];
     for (const n of numbers) {
       const dir = attemptDir(this.stateDir, runId, n);
-      const files = (await readdir(dir)).filter((f) => RESULTS_RE.test(f)).sort();
+      const files = (await readdir(dir)).filter((f) => shardOfResultsFile(f) !== undefined).sort();
       // An attempt that never produced results (crashed, interrupted early) is not an attempt to decide on.
       if (!attemptReported({ shards: files.length, results: 0 })) continue;
       const results: TestResult[] = [];
       for (const f of files) results.push(...((await readJson<TestResult[]>(join(dir, f))) ?? []));
-      const meta = (await readJson<AttemptMeta>(join(dir, 'attempt.json'))) ?? {};
+      const meta = (await readJson<AttemptMeta>(join(dir, ATTEMPT_META_FILE))) ?? {};
       attempts.push({
         number: n,
         ...(meta.threads !== undefined ? { threads: meta.threads } : {}),
         ...(meta.selected ? { selected: meta.selected } : {}),
         results,
         // File-safe forms of the names (`1/3` is stored as `1_3`): compare with safeSegment().
-        shards: files.map((f) => RESULTS_RE.exec(f)![1]!),
+        shards: files.map((f) => shardOfResultsFile(f)!),
         meta,
       });
     }

@@ -1,26 +1,23 @@
 import { mkdir, rm, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import type { TestResult } from '@dozhim/core';
-import { NONE } from './adapters/index.js';
-import type { FrameworkAdapter, TestRef, TestUnit } from './adapters/types.js';
+import { NONE } from '../adapters/index.js';
+import type { FrameworkAdapter, TestRef, TestUnit } from '../adapters/types.js';
+import { UsageError } from '../cli/exit-codes.js';
+import type { ResolvedOptions } from '../cli/options.js';
+import type { Deps } from '../deps.js';
+import { attemptHeader, attemptTitle, type Printer, sectionEnd, sectionStart } from '../output/output.js';
+import { attemptJUnitPath, selectionFileName } from '../store/state-layout.js';
 import { buildCommand, type CommandSpec, placeholderEnv } from './command-line.js';
-import type { Deps } from './deps.js';
-import { UsageError } from './exit-codes.js';
-import {
-  attemptJUnitPath,
-  collectReports,
-  type Fingerprints,
-  safeSegment,
-  snapshotReports,
-} from './junit-collect.js';
-import type { ResolvedOptions } from './options.js';
-import { attemptHeader, attemptTitle, type Printer, sectionEnd, sectionStart } from './output.js';
+import { collectReports, type Fingerprints, snapshotReports } from './junit-collect.js';
 import type { ProcessResult } from './process-runner.js';
 import { shardPlaceholders } from './shards.js';
+import { signalOf, supervise } from './supervise.js';
 
 /**
- * One attempt: build the command, run it, read this attempt's reports, and apply the guards
- * (command not found, crash, no usable report → infrastructure error, never retried).
+ * One attempt: build the command, run it (supervised by supervise.ts), read this attempt's reports,
+ * and apply the guards (command not found, crash, no usable report → infrastructure error, never
+ * retried).
  */
 
 export interface AttemptContext {
@@ -53,9 +50,6 @@ export interface AttemptRun {
   /** Set when dozhim was interrupted during the attempt. */
   interrupted?: NodeJS.Signals;
 }
-
-/** After forwarding a signal, how long the suite may take to wind down before its tree is killed. */
-const SIGNAL_GRACE_MS = 10_000;
 
 export const NO_RESULT_MESSAGE = 'no result reported';
 
@@ -163,9 +157,6 @@ export function describeSelection(selection: readonly TestRef[], max = 5): strin
   return `${selection.length} test${selection.length === 1 ? '' : 's'}: ${shown.join(', ')}${more}`;
 }
 
-const signalOf = (abort: AbortSignal): NodeJS.Signals =>
-  (abort.reason as NodeJS.Signals | undefined) ?? 'SIGTERM';
-
 export interface GuardInput {
   result: ProcessResult;
   /** Report files read for this attempt, and those that matched but were unreadable. */
@@ -218,8 +209,7 @@ async function prepare(ctx: AttemptContext, plan: AttemptPlan): Promise<Prepared
   const selection = plan.selection;
   let testsFile: string | undefined;
   if (selection) {
-    const name = options.shard === 'default' ? 'tests.txt' : `tests-${safeSegment(options.shard)}.txt`;
-    testsFile = join(dir, name);
+    testsFile = join(dir, selectionFileName(options.shard));
     await writeFile(testsFile, selection.map((t) => `${t.id}\n`).join(''));
   }
   const select = selection ? adapter.select(selection, actx) : undefined;
@@ -246,53 +236,6 @@ async function prepare(ctx: AttemptContext, plan: AttemptPlan): Promise<Prepared
   const globs = options.junit ? [options.junit] : adapter.reportGlobs;
   if (!globs || globs.length === 0) return { junitPath, spec };
   return { junitPath, spec, globs, before: await snapshotReports(globs, options.cwd) };
-}
-
-/**
- * Spawns the command and waits for it. A signal to dozhim is forwarded to the command's process
- * group; the group then gets a grace period, a second signal or its end kills the whole tree.
- */
-async function supervise(ctx: AttemptContext, spec: CommandSpec): Promise<ProcessResult> {
-  const { deps, options, printer } = ctx;
-  const proc = deps.spawn(
-    {
-      file: spec.file,
-      args: spec.args,
-      env: { ...deps.env, ...spec.env },
-      cwd: options.cwd,
-      ...(options.attemptTimeoutMs ? { timeoutMs: options.attemptTimeoutMs } : {}),
-    },
-    printer.child,
-  );
-  let graceTimer: NodeJS.Timeout | undefined;
-  let unsubscribeSecond: (() => void) | undefined;
-  const onAbort = (): void => {
-    const sig = signalOf(ctx.abort);
-    printer.warn(`\ndozhim: received ${sig}, forwarding it to the test process group\n`);
-    proc.signalGroup(sig);
-    graceTimer = setTimeout(() => proc.killTree(), SIGNAL_GRACE_MS);
-    // A second Ctrl-C means "now": no more grace.
-    unsubscribeSecond = deps.onSignal(() => {
-      printer.warn('dozhim: second signal, killing the test process tree\n');
-      proc.killTree();
-    });
-  };
-  if (ctx.abort.aborted) onAbort();
-  else ctx.abort.addEventListener('abort', onAbort, { once: true });
-  try {
-    const result = await proc.result;
-    if ((ctx.abort.aborted || result.timedOut) && !(await proc.groupGone(SIGNAL_GRACE_MS))) {
-      // The suite's own children (workers, browsers) got the signal too: do not leave before
-      // they are gone, and past the grace period kill them.
-      proc.killTree();
-      await proc.groupGone(1000);
-    }
-    return result;
-  } finally {
-    ctx.abort.removeEventListener('abort', onAbort);
-    if (graceTimer) clearTimeout(graceTimer);
-    unsubscribeSecond?.();
-  }
 }
 
 export async function executeAttempt(ctx: AttemptContext, plan: AttemptPlan): Promise<AttemptRun> {

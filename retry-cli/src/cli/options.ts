@@ -6,57 +6,20 @@ import {
   type PolicyOptions,
   parseMaxFailed,
   parseThreadsSchedule,
-  RUN_ID_PATTERN,
-  RUN_ID_RULE,
   type ThreadsSchedule,
 } from '@dozhim/core';
-import { InvalidArgumentError } from 'commander';
-import type { FrameworkName } from './adapters/types.js';
+import type { FrameworkName } from '../adapters/types.js';
 import type { Env } from './ci-env.js';
 import type { ConfigFile } from './config-file.js';
 import { UsageError } from './exit-codes.js';
+import { CONFIG_FILE_NAME, DEFAULTS, envLayer, type JUnitRepeats, type OptionLayer } from './option-table.js';
 
 /**
- * Options of the commands that run or judge attempts, from layers: command-line flags win over
- * environment variables (DOZHIM_REPORTER_URL, DOZHIM_TOKEN, DOZHIM_REPORTER_TIMEOUT,
- * DOZHIM_STATE_DIR), which win over `dozhim.config.json` (zod-validated), which wins over defaults.
- * Flags are validated as commander parses them (the parsers below), so each layer arrives typed.
+ * Options of the commands that run or judge attempts, merged from layers: command-line flags win over
+ * environment variables, which win over `dozhim.config.json` (zod-validated), which wins over
+ * defaults. Each option's flag, variable, config key and default are rows of cli/option-table.ts.
+ * Flags are validated as commander parses them, so each layer arrives typed.
  */
-
-export const CONFIG_FILE_NAME = 'dozhim.config.json';
-
-/** One layer of options, typed. */
-export interface OptionLayer {
-  framework?: FrameworkName;
-  command?: string | string[];
-  junit?: string;
-  maxRuns?: number;
-  maxFailed?: string | number;
-  threads?: number;
-  threadsSchedule?: string | number[];
-  minThreads?: number;
-  stopOnNoProgress?: boolean;
-  retryOn?: string[];
-  quarantine?: string;
-  failOnFlaky?: boolean;
-  healthCheck?: string;
-  healthTimeout?: number;
-  beforeRerun?: string;
-  reporter?: string;
-  shard?: string;
-  report?: string;
-  summaryJson?: string;
-  stateDir?: string;
-  attemptTimeout?: number;
-  runId?: string;
-  token?: string;
-  reporterTimeout?: number;
-  junitRepeats?: JUnitRepeats;
-}
-
-/** How a report's repeated testcases are read: as retries of one test, or as distinct executions. */
-export type JUnitRepeats = 'retries' | 'executions';
-export const JUNIT_REPEATS: readonly JUnitRepeats[] = ['retries', 'executions'];
 
 export interface ResolvedOptions {
   cwd: string;
@@ -80,77 +43,7 @@ export interface ResolvedOptions {
   stateDir: string;
   attemptTimeoutMs?: number;
   /** Overrides the adapter's reading of repeated testcases (`--junit-repeats`). */
-  junitRepeats?: 'retries' | 'executions';
-}
-
-export const DEFAULTS = {
-  framework: 'generic',
-  maxRuns: 3,
-  maxFailed: 40,
-  threads: 1,
-  threadsSchedule: 'halve',
-  minThreads: 1,
-  stopOnNoProgress: true,
-  retryOn: [] as string[],
-  failOnFlaky: false,
-  healthTimeout: 60,
-  shard: 'default',
-  report: 'dozhim-report.xml',
-  stateDir: '.dozhim',
-  reporterTimeout: 30,
-} satisfies OptionLayer;
-
-// ---- flag parsers (commander argParser): a bad value is a usage error naming the flag ----
-
-export function parseCount(value: string): number {
-  const n = Number(value);
-  if (value.trim() === '' || !Number.isInteger(n) || n < 1)
-    throw new InvalidArgumentError('must be a whole number >= 1.');
-  return n;
-}
-
-export function parseSeconds(value: string): number {
-  const n = Number(value);
-  if (value.trim() === '' || !Number.isFinite(n) || n <= 0)
-    throw new InvalidArgumentError('must be a number of seconds > 0.');
-  return n;
-}
-
-export function parseUrl(value: string): string {
-  let url: URL;
-  try {
-    url = new URL(value);
-  } catch {
-    throw new InvalidArgumentError('must be an http(s) URL.');
-  }
-  if (url.protocol !== 'http:' && url.protocol !== 'https:')
-    throw new InvalidArgumentError('must be an http(s) URL.');
-  return value;
-}
-
-export function parseRunId(value: string): string {
-  if (!RUN_ID_PATTERN.test(value)) throw new InvalidArgumentError(`${RUN_ID_RULE}.`);
-  return value;
-}
-
-const checked =
-  <T>(parse: (v: string) => T) =>
-  (value: string): string => {
-    try {
-      parse(value);
-    } catch (e) {
-      throw new InvalidArgumentError(`${(e as Error).message}.`);
-    }
-    return value;
-  };
-
-export const parseMaxFailedFlag = checked(parseMaxFailed);
-export const parseScheduleFlag = checked(parseThreadsSchedule);
-
-/** Repeatable `--retry-on`: each value must compile as a regular expression. */
-export function collectRegex(value: string, previous: string[] = []): string[] {
-  checked((v) => new RegExp(v))(value);
-  return [...previous, value];
+  junitRepeats?: JUnitRepeats;
 }
 
 // ---- layers ----
@@ -179,26 +72,6 @@ export async function parseConfigFile(text: string, source: string): Promise<Con
   const parsed = parseConfigJson(json, source);
   if (!parsed.ok) throw new UsageError(parsed.message);
   return parsed.value;
-}
-
-export function envLayer(env: Env): OptionLayer {
-  const layer: OptionLayer = {};
-  const fromEnv = <T>(name: string, parse: (v: string) => T): T | undefined => {
-    const v = env[name];
-    if (!v) return undefined;
-    try {
-      return parse(v);
-    } catch (e) {
-      throw new UsageError(`${name}: ${(e as Error).message}`);
-    }
-  };
-  const reporter = fromEnv('DOZHIM_REPORTER_URL', parseUrl);
-  if (reporter) layer.reporter = reporter;
-  if (env.DOZHIM_TOKEN) layer.token = env.DOZHIM_TOKEN;
-  const timeout = fromEnv('DOZHIM_REPORTER_TIMEOUT', parseSeconds);
-  if (timeout) layer.reporterTimeout = timeout;
-  if (env.DOZHIM_STATE_DIR) layer.stateDir = env.DOZHIM_STATE_DIR;
-  return layer;
 }
 
 const defined = <T extends object>(o: T): Partial<T> =>

@@ -1,5 +1,5 @@
 import { stat } from 'node:fs/promises';
-import { isAbsolute, join, resolve } from 'node:path';
+import { isAbsolute, resolve } from 'node:path';
 import { JUnitParseError, type RepeatRule, readJUnitFile, type TestResult } from '@dozhim/core';
 
 /**
@@ -10,25 +10,6 @@ import { JUnitParseError, type RepeatRule, readJUnitFile, type TestResult } from
  * files matching before the attempt are fingerprinted (mtime + size) and only files that are new or
  * changed afterwards are read.
  */
-
-/** File-system-safe form of a run id (run ids may contain `/` and `:`). */
-export const safeSegment = (s: string): string => s.replace(/[^A-Za-z0-9._@-]/g, '_');
-
-export function attemptDir(stateDir: string, runId: string, attempt: number): string {
-  return join(stateDir, safeSegment(runId), `attempt-${attempt}`);
-}
-
-/** `junit.xml`, or `junit-<shard>.xml` so shards of one attempt sharing a state dir never collide. */
-export const attemptJUnitPath = (
-  stateDir: string,
-  runId: string,
-  attempt: number,
-  shard = 'default',
-): string =>
-  join(
-    attemptDir(stateDir, runId, attempt),
-    shard === 'default' ? 'junit.xml' : `junit-${safeSegment(shard)}.xml`,
-  );
 
 export type Fingerprints = Map<string, string>;
 

@@ -1,7 +1,7 @@
 import { rename } from 'node:fs/promises';
 import { attemptReported, type TestResult } from '@dozhim/core';
-import type { CiMetadata } from './ci-env.js';
-import { DozhimError, ExitCode, InfrastructureError } from './exit-codes.js';
+import type { CiMetadata } from '../cli/ci-env.js';
+import { DozhimError, ExitCode, InfrastructureError } from '../cli/exit-codes.js';
 import type { AttemptMeta, LocalState, StoredAttempt } from './local-state.js';
 import {
   type RemoteTest,

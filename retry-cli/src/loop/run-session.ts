@@ -1,19 +1,19 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { type PolicyOptions, runState, writeMergedJUnit } from '@dozhim/core';
-import { getAdapter } from './adapters/index.js';
-import { type ResolvedRunId, resolveRunId } from './ci-env.js';
-import type { Deps } from './deps.js';
-import { InfrastructureError, UsageError } from './exit-codes.js';
-import { LocalState, type StoredAttempt } from './local-state.js';
-import type { ResolvedOptions } from './options.js';
-import { type Printer, summaryText } from './output.js';
-import { loadQuarantine, nativeIdsOf, type Quarantine } from './quarantine.js';
-import { ReporterClient } from './reporter-client.js';
+import { getAdapter } from '../adapters/index.js';
+import { InfrastructureError, UsageError } from '../cli/exit-codes.js';
+import { type ResolvedRunId, resolveRunId } from '../cli/option-table.js';
+import type { ResolvedOptions } from '../cli/options.js';
+import { loadQuarantine, nativeIdsOf, type Quarantine } from '../cli/quarantine.js';
+import type { Deps } from '../deps.js';
+import { type Printer, summaryText } from '../output/output.js';
+import { type RunSummary, summaryRows, summaryView, writeSummaryJson } from '../output/summary.js';
+import { LocalState, type StoredAttempt } from '../store/local-state.js';
+import { ReporterClient } from '../store/reporter-client.js';
+import { RunStore } from '../store/run-store.js';
 import type { LoopResult } from './run-loop.js';
-import { RunStore } from './run-store.js';
 import { missingShards } from './shards.js';
-import { type RunSummary, summaryRows, summaryView, writeSummaryJson } from './summary.js';
 
 /** What every command working on a run needs: its id, its store and the policy. */
 

@@ -1,6 +1,6 @@
 import type { Decision, RetryEvidence, TestResult, TestStatus } from '@dozhim/core';
 import type { AxiosError, AxiosInstance, AxiosRequestConfig, CreateAxiosDefaults } from 'axios';
-import type { CiMetadata } from './ci-env.js';
+import type { CiMetadata } from '../cli/ci-env.js';
 
 /**
  * Client of the reporter's REST API (contract in the task brief / reporter README).
