@@ -2,13 +2,7 @@
 // the legacy failing list is empty after a green run, and losing the reporter mid-run falls back to
 // local mode without failing the tests.
 import { describe, expect, it } from 'vitest';
-import {
-  dozhim,
-  e2eScratch,
-  GENERATED_SUITE,
-  getJson,
-  readSummary,
-} from './helpers.js';
+import { dozhim, e2eScratch, GENERATED_SUITE, getJson, readSummary } from './helpers.js';
 
 const { setup } = e2eScratch();
 
