@@ -27,8 +27,8 @@ test.describe('checkout', () => {
   });
 });
 
-test('declared skipped', () => {
-  test.skip(true, 'never runs');
+// fixme = declared skipped (Playwright reports it as skipped), without a test.skip that reads like a leftover.
+test.fixme('declared skipped', () => {
   ran(key('skipped'));
 });
 
