@@ -34,3 +34,9 @@ def first_run(key):
 
 def requested(name):
     return os.environ.get(name) == "1"
+
+
+def state_file(name):
+    """Path of a file in the state dir ('' when unset)."""
+    state = _state_dir()
+    return os.path.join(state, name) if state else ""
