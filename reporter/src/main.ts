@@ -3,15 +3,16 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import { createRequire } from 'node:module';
 import type { AddressInfo } from 'node:net';
 import { pino } from 'pino';
+import { runMigrateCommand } from './commands/migrate.js';
 import { allowedHosts, type Config, loadConfig } from './config.js';
-import { StorageHealth } from './db/health.js';
-import { openDatabase } from './db/open.js';
-import { Repository } from './db/repository.js';
 import { Admission, defaultPerClient } from './http/admission.js';
 import { createApp } from './http/app.js';
 import { createMetrics } from './http/metrics.js';
 import { WorkerParser } from './parse/worker-parser.js';
 import { SerialQueue } from './serial.js';
+import { PgStorage } from './storage/pg-storage.js';
+import { SqliteStorage } from './storage/sqlite-storage.js';
+import { isPostgresUrl, redactDbUrl, type Storage } from './storage/storage.js';
 
 const { version } = createRequire(import.meta.url)('../package.json') as { version: string };
 
@@ -32,11 +33,21 @@ const DEADLINE_CHECK_MS = 250;
 
 /** config → db → app → listen → wait for a stop signal → graceful shutdown. Returns the exit code. */
 export async function main(io: MainIo): Promise<number> {
+  // Subcommands before the server's options (`dozhim-reporter migrate --from .. --to ..`).
+  if (io.argv[0] === 'migrate') return runMigrateCommand(io.argv.slice(1), io);
   const config: Config = loadConfig(io.argv, io.env, io.stdout);
   const logger = pino({ name: 'dozhim-reporter', level: config.logLevel });
-  const db = openDatabase(config.db);
-  const storage = new StorageHealth(db, config.db);
   const parser = new WorkerParser();
+  // --db: a postgres:// URL selects PostgreSQL (replicas may share it), anything else a SQLite file.
+  let store: Storage;
+  try {
+    store = isPostgresUrl(config.db)
+      ? await PgStorage.open(config.db, { parser })
+      : SqliteStorage.open(config.db, parser);
+  } catch (e) {
+    await parser.close();
+    throw e;
+  }
   const uploads = new SerialQueue();
   const maxUploadsPerClient = config.maxUploadsPerClient ?? defaultPerClient(config.maxQueuedUploads);
   const admission = new Admission(
@@ -45,7 +56,7 @@ export async function main(io: MainIo): Promise<number> {
   );
   const hosts = allowedHosts(config);
   const app = createApp({
-    repo: new Repository(db),
+    store,
     logger,
     metrics: createMetrics(),
     tokens: { write: config.token, read: config.readToken },
@@ -59,8 +70,6 @@ export async function main(io: MainIo): Promise<number> {
       maxProperties: config.maxProperties,
     },
     version,
-    parser,
-    storage,
     uploads,
     admission,
     allowedHosts: hosts,
@@ -89,7 +98,7 @@ export async function main(io: MainIo): Promise<number> {
     await once(server, 'listening');
   } catch (e) {
     await parser.close();
-    db.close();
+    await store.close();
     throw e;
   }
   const { address, port } = server.address() as AddressInfo;
@@ -100,7 +109,7 @@ export async function main(io: MainIo): Promise<number> {
     {
       host: address,
       port,
-      db: config.db,
+      db: redactDbUrl(config.db),
       auth: { write: !!config.token, read: !!config.readToken },
       allowedHosts: hosts ?? '*',
     },
@@ -125,7 +134,7 @@ export async function main(io: MainIo): Promise<number> {
   clearTimeout(answer);
   clearTimeout(force);
   await parser.close();
-  db.close();
+  await store.close();
   logger.info('stopped');
   return 0;
 }

@@ -2,8 +2,10 @@ import express from 'express';
 import type { Logger } from 'pino';
 import type { StorageHealth } from '../db/health.js';
 import type { Repository } from '../db/repository.js';
-import { inThreadParser, type JUnitParser } from '../parse/junit-parser.js';
+import type { JUnitParser } from '../parse/junit-parser.js';
 import { SerialQueue } from '../serial.js';
+import { SqliteStorage } from '../storage/sqlite-storage.js';
+import type { Storage } from '../storage/storage.js';
 import { Admission, defaultPerClient } from './admission.js';
 import { requireAccess, type Tokens } from './auth.js';
 import type { AppLimits, RouteContext } from './context.js';
@@ -17,15 +19,18 @@ import { allowHosts, redactUrl, securityHeaders } from './security.js';
 export type { AppLimits } from './context.js';
 
 export interface AppDeps {
-  repo: Repository;
+  /** Where runs and results are stored (main.ts: SQLite or PostgreSQL from --db). */
+  store?: Storage;
+  /** Or a SQLite Repository, wrapped in a SqliteStorage with `parser` and `storage` (tests, embedding). */
+  repo?: Repository;
   logger: Logger;
   metrics: Metrics;
   tokens: Tokens;
   limits: AppLimits;
   version: string;
-  /** JUnit parsing; main.ts passes a worker-thread parser, the default parses in this thread. */
+  /** With `repo`: JUnit parsing (default: in this thread). */
   parser?: JUnitParser;
-  /** File and last-write checks for /healthz and every write (main.ts passes one; see db/health.ts). */
+  /** With `repo`: file and last-write checks for /healthz and every write (see db/health.ts). */
   storage?: StorageHealth;
   /** The upload queue and its admission (main.ts passes them to drain them on SIGTERM). */
   uploads?: SerialQueue;
@@ -40,12 +45,13 @@ export interface AppDeps {
 export function createApp(deps: AppDeps): express.Express {
   const uploads = deps.uploads ?? new SerialQueue();
   const l = deps.limits;
+  const store = deps.store ?? (deps.repo && new SqliteStorage(deps.repo, deps.parser, deps.storage));
+  if (!store) throw new Error('createApp: needs a store (or a repo)');
   const ctx: RouteContext = {
-    repo: deps.repo,
+    store,
     logger: deps.logger,
     metrics: deps.metrics,
     limits: deps.limits,
-    parser: deps.parser ?? inThreadParser,
     uploads,
     admission:
       deps.admission ??
@@ -61,7 +67,6 @@ export function createApp(deps: AppDeps): express.Express {
       maxFieldBytes: l.maxFieldBytes ?? 65_536,
       maxProperties: l.maxProperties ?? 1000,
     },
-    storage: deps.storage,
     read: requireAccess('read', deps.tokens),
     write: requireAccess('write', deps.tokens),
     now: deps.now ?? (() => new Date().toISOString()),

@@ -1,9 +1,7 @@
 import type { RequestHandler } from 'express';
 import type { Logger } from 'pino';
-import type { StorageHealth } from '../db/health.js';
-import type { Repository } from '../db/repository.js';
-import type { JUnitParser } from '../parse/junit-parser.js';
 import type { SerialQueue } from '../serial.js';
+import type { Storage } from '../storage/storage.js';
 import type { UploadCaps } from '../truncate.js';
 import type { Admission } from './admission.js';
 import type { Metrics } from './metrics.js';
@@ -30,18 +28,16 @@ export interface AppLimits {
 
 /** What every route module gets from createApp. */
 export interface RouteContext {
-  repo: Repository;
+  /** Where runs and results are stored (SQLite or PostgreSQL; storage/storage.ts). */
+  store: Storage;
   logger: Logger;
   metrics: Metrics;
   limits: AppLimits;
-  parser: JUnitParser;
   /** Uploads run one at a time through this queue (see serial.ts). */
   uploads: SerialQueue;
   /** Upload slots, per-client shares, cancellation and the drain (admission.ts). */
   admission: Admission;
   caps: UploadCaps;
-  /** Whether the database file and the last writes can be trusted (undefined: only SQLite's answer). */
-  storage: StorageHealth | undefined;
   /** Auth middlewares. */
   read: RequestHandler;
   write: RequestHandler;

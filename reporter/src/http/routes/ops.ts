@@ -1,20 +1,18 @@
 import { Router } from 'express';
-import type { StorageStatus } from '../../db/health.js';
-import type { Repository } from '../../db/repository.js';
 import type { RouteContext } from '../context.js';
 import { errorBody, STORAGE_RETRY_AFTER_S } from '../errors.js';
 import { openApiDocument } from '../openapi.js';
 
 /** Health, the OpenAPI document and Prometheus metrics. */
 export function opsRoutes(ctx: RouteContext): Router {
-  const { repo, logger, metrics, read } = ctx;
+  const { store, logger, metrics, read } = ctx;
   const openapi = JSON.stringify(openApiDocument(ctx.version));
   const router = Router();
 
   // 503 whenever a write could not be trusted: file removed or replaced, last write failed for
-  // lack of space or permission, or SQLite does not answer. `details.problem` says which.
-  router.get('/healthz', (_req, res) => {
-    const status = ctx.storage ? ctx.storage.status() : pingStatus(repo);
+  // lack of space or permission, or the database does not answer. `details.problem` says which.
+  router.get('/healthz', async (_req, res) => {
+    const status = await store.health();
     if (status.ok) {
       res.json({ status: 'ok' });
       return;
@@ -40,13 +38,4 @@ export function opsRoutes(ctx: RouteContext): Router {
     res.type(metrics.registry.contentType).send(await metrics.registry.metrics());
   });
   return router;
-}
-
-function pingStatus(repo: Repository): StorageStatus {
-  try {
-    repo.ping();
-    return { ok: true };
-  } catch {
-    return { ok: false, problem: 'no_answer', message: 'the database does not answer' };
-  }
 }

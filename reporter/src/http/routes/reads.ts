@@ -1,16 +1,15 @@
 import type { PolicyOptions } from '@dozhim/core';
 import { type Request, type Response, Router } from 'express';
-import { ReadWorker, type ReportStream } from '../../db/read-worker.js';
-import type { Repository } from '../../db/repository.js';
 import { decodeCursor, encodeCursor, toRow } from '../../snapshot.js';
+import type { ReportStream, Storage } from '../../storage/storage.js';
 import type { RouteContext } from '../context.js';
 import { ApiError } from '../errors.js';
 import { DecisionQuery, RunParams, RunsQuery, TestsQuery } from '../schemas.js';
 
 /** The run named by `:runId`, or a 404. */
-export function runOr404(repo: Repository, req: Request) {
+export async function runOr404(store: Storage, req: Request) {
   const { runId } = RunParams.parse(req.params);
-  const found = repo.runKey(runId);
+  const found = await store.runKey(runId);
   if (!found) throw new ApiError(404, 'run_not_found', `run "${runId}" does not exist`);
   return found;
 }
@@ -55,34 +54,36 @@ async function pipeReport(stream: ReportStream, res: Response): Promise<void> {
  * attempt's pages are indexed SQL on this thread (O(failures) / O(page)); the reads that grow with
  * the run (summary, current tests, decision, report) run in the read worker.
  */
-export function readRoutes({ repo, read }: RouteContext): Router {
+export function readRoutes({ store, read }: RouteContext): Router {
   const router = Router();
-  const reads = new ReadWorker(repo);
 
   // Legacy: the exact call and answer of the home-made service it replaces.
-  router.get('/failedTests/:runId', read, (req, res) => {
-    res.json({ data: repo.failingIds(runOr404(repo, req).pk) });
+  router.get('/failedTests/:runId', read, async (req, res) => {
+    res.json({ data: await store.failingIds((await runOr404(store, req)).pk) });
   });
 
-  router.get('/api/v1/runs', read, (req, res) => {
+  router.get('/api/v1/runs', read, async (req, res) => {
     const q = RunsQuery.parse(req.query);
-    const page = repo.listRuns({ ...q, before: q.cursor === undefined ? undefined : Number(q.cursor) });
+    const page = await store.listRuns({
+      ...q,
+      before: q.cursor === undefined ? undefined : Number(q.cursor),
+    });
     res.json({ data: page.runs, nextCursor: page.next === null ? null : String(page.next) });
   });
 
   router.get('/api/v1/runs/:runId', read, async (req, res) => {
-    const { pk, run } = runOr404(repo, req);
-    // Counted by SQL (repo.summary), equal to snapshot.ts summarizeRun() (checked by a randomized test).
-    res.json({ run, ...(await reads.read({ op: 'summary', runPk: pk })) });
+    const { pk, run } = await runOr404(store, req);
+    // Counted by SQL (the storage's summary), equal to snapshot.ts summarizeRun() (checked by a randomized test).
+    res.json({ run, ...(await store.read({ op: 'summary', runPk: pk })) });
   });
 
   router.get('/api/v1/runs/:runId/tests', read, async (req, res) => {
-    const { pk } = runOr404(repo, req);
+    const { pk } = await runOr404(store, req);
     const q = TestsQuery.parse(req.query);
     if (q.attempt !== undefined && q.status !== 'flaky') {
       // One attempt's records page straight from SQL (the CLI reads attempts page by page).
       const after = q.cursor === undefined ? undefined : decodeCursor(q.cursor);
-      const rows = repo.attemptPage({
+      const rows = await store.attemptPage({
         runPk: pk,
         attempt: q.attempt,
         filter: q.status,
@@ -96,21 +97,21 @@ export function readRoutes({ repo, read }: RouteContext): Router {
       });
       return;
     }
-    res.json(await reads.read({ op: 'tests', runPk: pk, query: q }));
+    res.json(await store.read({ op: 'tests', runPk: pk, query: q }));
   });
 
   router.get('/api/v1/runs/:runId/decision', read, async (req, res) => {
-    const { pk, run } = runOr404(repo, req);
+    const { pk, run } = await runOr404(store, req);
     const options = policyFromQuery(DecisionQuery.parse(req.query));
-    const decision = await reads.read({ op: 'decision', runPk: pk, options });
+    const decision = await store.read({ op: 'decision', runPk: pk, options });
     if (decision === null)
       throw new ApiError(409, 'no_results', `run "${run.id}" has no uploaded results yet`);
     res.json(decision);
   });
 
   router.get('/api/v1/runs/:runId/report.xml', read, async (req, res) => {
-    const { pk, run } = runOr404(repo, req);
-    const stream = await reads.report(pk, run.id);
+    const { pk, run } = await runOr404(store, req);
+    const stream = await store.report(pk, run.id);
     res.type('application/xml');
     await pipeReport(stream, res);
   });

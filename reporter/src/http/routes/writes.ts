@@ -1,11 +1,10 @@
 import { type TestResult, testId } from '@dozhim/core';
 import { Router } from 'express';
-import { ingestJUnit } from '../../parse/junit-parser.js';
 import { dedupeById } from '../../snapshot.js';
 import { checkUploadCaps, truncateResult } from '../../truncate.js';
 import { readBody, readJson, requireMediaType } from '../body.js';
 import type { RouteContext } from '../context.js';
-import { ApiError, storageError } from '../errors.js';
+import { ApiError } from '../errors.js';
 import {
   AttemptParams,
   AttemptPatchBody,
@@ -18,44 +17,26 @@ import {
 
 /** Run metadata, attempt metadata and the two upload formats. Uploads create run and attempt as needed. */
 export function writeRoutes(ctx: RouteContext): Router {
-  const { repo, metrics, limits, parser, admission, caps, storage, write, now } = ctx;
+  const { store, metrics, limits, admission, caps, write, now } = ctx;
   const router = Router();
-
-  // Every write: refused when the file is not the one we opened, its outcome recorded for /healthz,
-  // and not acknowledged when the file vanished during it (it would be gone at the next start).
-  const stored = async <T>(write: () => T | Promise<T>): Promise<T> => {
-    const before = storage?.fileStatus();
-    if (before && !before.ok) throw storageError(before.problem!, before.message);
-    let out: T;
-    try {
-      out = await write();
-    } catch (e) {
-      const problem = storage?.recordWrite(e);
-      throw problem ? storageError(problem) : e;
-    }
-    storage?.recordWrite();
-    const after = storage?.fileStatus();
-    if (after && !after.ok) throw storageError(after.problem!, after.message);
-    return out;
-  };
 
   router.put('/api/v1/runs/:runId', write, async (req, res) => {
     const { runId } = RunParams.parse(req.params);
     const meta = RunMetaBody.parse(await readJson(req, limits.maxBodyBytes));
-    const { run, created } = await stored(() => repo.upsertRun(runId, meta, now()));
+    const { run, created } = await store.upsertRun(runId, meta, now());
     res.status(created ? 201 : 200).json(run);
   });
 
   router.post('/api/v1/runs/:runId/tries', write, async (req, res) => {
     const { runId } = RunParams.parse(req.params);
-    res.json(await stored(() => repo.newTry(runId, now())));
+    res.json(await store.newTry(runId, now()));
   });
 
   router.patch('/api/v1/runs/:runId/attempts/:attempt', write, async (req, res) => {
     const { runId, attempt } = AttemptParams.parse(req.params);
     const q = WriteQuery.parse(req.query);
     const patch = AttemptPatchBody.parse(await readJson(req, limits.maxBodyBytes));
-    res.json(await stored(() => repo.patchAttempt(runId, attempt, patch, now(), q.try)));
+    res.json(await store.patchAttempt(runId, attempt, patch, now(), q.try));
   });
 
   router.post('/api/v1/runs/:runId/attempts/:attempt/junit', write, async (req, res) => {
@@ -69,11 +50,11 @@ export function writeRoutes(ctx: RouteContext): Router {
         const source = `${runId} attempt ${attempt} shard ${shard}`;
         // The client may have gone while the upload waited: then nothing is parsed or stored.
         if (ticket.signal.aborted) throw new ApiError(499, 'cancelled', 'the upload was cancelled');
-        // Parsed, capped (checkUploadCaps) and inserted in one transaction where the data is (the parse
-        // worker's own connection): a bad or oversized file fails there and nothing is written.
+        // Parsed off the HTTP thread, capped (checkUploadCaps) and inserted in one transaction (SQLite:
+        // all in the parse worker, on its own connection): a bad or oversized file stores nothing.
         const upload = { body, source, maxBytes: limits.maxBodyBytes };
         const target = { runId, attempt, shard, now: now(), expectedTry, caps };
-        return stored(() => ingestJUnit(parser, repo, upload, target));
+        return store.ingestJUnit(upload, target);
       });
     });
     metrics.uploads.inc({ kind: 'junit' });
@@ -114,9 +95,8 @@ export function writeRoutes(ctx: RouteContext): Router {
         ),
       );
       checkUploadCaps(results, caps);
-      const write = replace ? repo.replaceShard : repo.upsertResults;
       const counts = await ticket.queued(() =>
-        stored(() => write(runId, attempt, shard, results, now(), expectedTry)),
+        store.writeResults({ runId, attempt, shard, results, now: now(), expectedTry, replace }),
       );
       return { counts, count: results.length };
     });

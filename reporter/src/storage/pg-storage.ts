@@ -1,0 +1,732 @@
+import { createHash } from 'node:crypto';
+import { countStatuses, decide, type StatusCounts, type TestResult, writeMergedJUnit } from '@dozhim/core';
+import pg from 'pg';
+import type { StorageStatus } from '../db/health.js';
+import { StorageOpenError } from '../db/open.js';
+import type { ReadAnswers } from '../db/read-ops.js';
+import {
+  AttemptGapError,
+  type AttemptPatch,
+  type AttemptRecord,
+  type RunMeta,
+  type RunRecord,
+  type ShardRecord,
+  type StoredResult,
+  WriteConflictError,
+} from '../db/records.js';
+import {
+  type AttemptRow,
+  emptyToNull,
+  jsonOrNull,
+  type ResultRow,
+  type RunRow,
+  toAttempt,
+  toResult,
+  toRun,
+} from '../db/rows.js';
+import { ApiError, storageError } from '../http/errors.js';
+import {
+  inThreadParser,
+  type JUnitParser,
+  type ParseRequest,
+  type StoreTarget,
+} from '../parse/junit-parser.js';
+import { type AttemptSummary, dedupeById, listTests, type RunSummary, toCoreAttempts } from '../snapshot.js';
+import { checkResultCaps, checkUploadCaps, DEFAULT_RESULT_CAPS, type ResultCaps } from '../truncate.js';
+import { bindValues, forUpdate, orIgnore, type PgStatement, toPg, toPgBatchInsert } from './dialect.js';
+import { migratePg } from './pg-migrations.js';
+import { SQL } from './sql-texts.js';
+import {
+  type AttemptPageQuery,
+  bytesStream,
+  type GrowingRead,
+  type ResultsWrite,
+  type RunKey,
+  type RunsPageQuery,
+  redactDbUrl,
+  type Storage,
+} from './storage.js';
+
+/** Every statement, converted once from the SQLite text (one definition of each query). */
+const Q = Object.fromEntries(Object.entries(SQL).map(([k, v]) => [k, toPg(v)])) as Record<
+  keyof typeof SQL,
+  PgStatement
+>;
+/** The results columns' PostgreSQL types, in insertResult's positional order (RESULT_COLUMNS). */
+const RESULT_TYPES = [
+  'bigint',
+  'bigint',
+  'integer',
+  'text',
+  'text',
+  'text',
+  'text',
+  'text',
+  'integer',
+  'text',
+  'double precision',
+  'text',
+  'text',
+  'text',
+  'text',
+  'text',
+  'bigint',
+  'text',
+] as const;
+const PG = {
+  runForUpdate: forUpdate(Q.runByKey.text),
+  insertRunOrIgnore: orIgnore(Q.insertRun.text),
+  insertHistory: `${Q.insertHistory.text} RETURNING pk`,
+  insertResults: toPgBatchInsert(Q.insertResult, RESULT_TYPES),
+  upsertResults: toPgBatchInsert(Q.upsertResult, RESULT_TYPES),
+  insertPropertySets: orIgnore(toPgBatchInsert(Q.insertPropertySet, ['text', 'text'])),
+  // PostgreSQL only: the pks of many sets in one round trip.
+  propertySets: 'SELECT hash, pk FROM property_sets WHERE hash = ANY($1::text[])',
+  // Retention (PostgreSQL only; SQLite's are in db/retention.ts).
+  expiredRuns:
+    'SELECT pk FROM runs WHERE updated_at < $1 AND superseded_by IS NULL ORDER BY updated_at LIMIT $2 FOR UPDATE SKIP LOCKED',
+  deleteResultsOfRuns:
+    'DELETE FROM results WHERE run_pk IN (SELECT pk FROM runs WHERE pk = ANY($1::bigint[]) OR superseded_by = ANY($1::bigint[]))',
+  deleteRuns: 'DELETE FROM runs WHERE pk = ANY($1::bigint[])',
+  probe: 'UPDATE dozhim_schema SET version = version',
+};
+/** Rows per multi-row INSERT: large enough to amortize the round trip, small enough for memory. */
+const BATCH_ROWS = 2000;
+
+/** int8 (counts, bigint keys) and numeric (sums) as JS numbers: keys stay below 2^53. */
+const types = {
+  getTypeParser: ((oid: number, format?: 'text' | 'binary') => {
+    if (oid === 20 || oid === 1700) return (v: string) => Number(v);
+    return pg.types.getTypeParser(oid, format as 'text');
+  }) as typeof pg.types.getTypeParser,
+};
+
+const SEVERITY_ORDER = ['skipped', 'passed', 'failed', 'error'] as const;
+
+type Db = pg.ClientBase;
+
+const first = <T>(r: pg.QueryResult): T | undefined => r.rows[0] as T | undefined;
+const pluck = <T>(r: pg.QueryResult): T[] => r.rows.map((row) => Object.values(row)[0] as T);
+
+function hasDuplicateIds(results: readonly TestResult[]): boolean {
+  const seen = new Set<string>();
+  for (const r of results) {
+    if (seen.has(r.id)) return true;
+    seen.add(r.id);
+  }
+  return false;
+}
+
+/**
+ * What a PostgreSQL error says about the storage, as the routes' storage problems: disk full
+ * (SQLSTATE 53100), read-only (25006, e.g. a standby), unreachable (connection errors, 08xxx,
+ * 57P0x admin shutdown / cannot connect now).
+ */
+export function pgProblemOf(e: unknown): 'full' | 'readonly' | 'io' | undefined {
+  const code = (e as { code?: unknown } | null)?.code;
+  if (code === '53100') return 'full';
+  if (code === '25006') return 'readonly';
+  if (typeof code === 'string' && (code.startsWith('08') || code.startsWith('57P'))) return 'io';
+  if (code === 'ECONNREFUSED' || code === 'ECONNRESET' || code === 'ETIMEDOUT' || code === 'EPIPE')
+    return 'io';
+  const msg = (e as Error | null)?.message ?? '';
+  if (
+    /Connection terminated|timeout exceeded when trying to connect|Client has encountered a connection error/.test(
+      msg,
+    )
+  )
+    return 'io';
+  return undefined;
+}
+
+export interface PgOptions {
+  /** Parses JUnit uploads (the parse worker in main.ts: parse only, the insert runs here). */
+  parser?: JUnitParser;
+  /** Connections of this replica (default 10). */
+  poolSize?: number;
+  caps?: ResultCaps;
+}
+
+/**
+ * The PostgreSQL backend, on a pg.Pool. Several replicas may share one database: every write to a
+ * run holds that run's row lock (`SELECT .. FOR UPDATE`) for its transaction, so the write guards
+ * and the attempt/shard rows are decided by one writer at a time per run, on any replica; a new run
+ * is created with `INSERT .. ON CONFLICT DO NOTHING` and then locked, so two replicas creating it
+ * at once end with one row. Results go in with multi-row `INSERT .. SELECT FROM unnest(..)`.
+ * Reads of one run run in one REPEATABLE READ READ ONLY transaction (a consistent snapshot).
+ */
+export class PgStorage implements Storage {
+  readonly kind = 'postgres';
+  private readonly parser: JUnitParser;
+  private readonly caps: ResultCaps;
+  /** The last write's storage problem, sticky until a write (or the /healthz probe) succeeds. */
+  private lastWrite: 'ok' | 'full' | 'readonly' = 'ok';
+
+  private constructor(
+    readonly pool: pg.Pool,
+    private readonly url: string,
+    options: PgOptions,
+  ) {
+    this.parser = options.parser ?? inThreadParser;
+    this.caps = options.caps ?? DEFAULT_RESULT_CAPS;
+  }
+
+  /** Connects, migrates (advisory lock: replicas starting at once migrate once), returns the storage. */
+  static async open(url: string, options: PgOptions = {}): Promise<PgStorage> {
+    const pool = new pg.Pool({
+      connectionString: url,
+      max: options.poolSize ?? 10,
+      types,
+      connectionTimeoutMillis: 10_000,
+      application_name: 'dozhim-reporter',
+    });
+    // An idle connection that dies (server restart) must not crash the process; the next query reconnects.
+    pool.on('error', () => undefined);
+    try {
+      const client = await pool.connect();
+      try {
+        await migratePg(client);
+      } finally {
+        client.release();
+      }
+    } catch (e) {
+      await pool.end().catch(() => undefined);
+      throw new StorageOpenError(`cannot use database ${redactDbUrl(url)}: ${(e as Error).message}`);
+    }
+    return new PgStorage(pool, url, options);
+  }
+
+  /** One write transaction; storage faults become 503s, a deadlock (rare) is retried. */
+  private async write<T>(fn: (c: Db) => Promise<T>): Promise<T> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        const out = await this.tx('BEGIN', fn);
+        this.lastWrite = 'ok';
+        return out;
+      } catch (e) {
+        const code = (e as { code?: string }).code;
+        if ((code === '40P01' || code === '40001') && attempt < 5) continue;
+        const problem = pgProblemOf(e);
+        if (problem === 'full' || problem === 'readonly') this.lastWrite = problem;
+        if (problem) throw storageError(problem);
+        // Text PostgreSQL cannot store (a NUL character, SQLSTATE 22021 / 22P05): the request's fault.
+        if (code === '22021' || code === '22P05')
+          throw new ApiError(
+            400,
+            'unsupported_character',
+            'a text field holds a character the database cannot store (NUL)',
+          );
+        throw e;
+      }
+    }
+  }
+
+  /** One read-only snapshot; an unreachable server is a 503, not a 500. */
+  private async snapshot<T>(fn: (c: Db) => Promise<T>): Promise<T> {
+    try {
+      return await this.tx('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY', fn);
+    } catch (e) {
+      if (pgProblemOf(e)) throw storageError('no_answer');
+      throw e;
+    }
+  }
+
+  private async query(text: string, values: unknown[]): Promise<pg.QueryResult> {
+    try {
+      return await this.pool.query(text, values);
+    } catch (e) {
+      if (pgProblemOf(e)) throw storageError('no_answer');
+      throw e;
+    }
+  }
+
+  private async tx<T>(begin: string, fn: (c: Db) => Promise<T>): Promise<T> {
+    const c = await this.pool.connect();
+    let broken: Error | undefined;
+    try {
+      await c.query(begin);
+      const out = await fn(c);
+      await c.query('COMMIT');
+      return out;
+    } catch (e) {
+      await c.query('ROLLBACK').catch((err: Error) => {
+        broken = err;
+      });
+      throw e;
+    } finally {
+      // A connection whose ROLLBACK failed is not given back to the pool.
+      c.release(broken);
+    }
+  }
+
+  // ---- the write guards and ensure-steps, all under the run's row lock ----
+
+  private guard(runId: string, row: RunRow, last: number, attempt: number, expectedTry?: number): void {
+    if (expectedTry !== undefined && expectedTry !== row.try) {
+      throw new WriteConflictError(
+        'try_superseded',
+        `run "${runId}" is at try ${row.try}; this writer's try ${expectedTry} was superseded by a newer \`dozhim run\` of the same run id`,
+        { runId, try: row.try, expectedTry },
+      );
+    }
+    if (last > attempt) {
+      throw new WriteConflictError(
+        'attempt_closed',
+        `attempt ${attempt} of run "${runId}" can no longer change: attempt ${last} already started from its results (a late or retried job of attempt ${attempt}?)`,
+        { runId, attempt, lastAttempt: last },
+      );
+    }
+  }
+
+  /** The run's row, locked; created first when missing (a concurrent creator's row wins). */
+  private async lockRun(
+    c: Db,
+    runId: string,
+    now: string,
+    meta?: RunMeta,
+  ): Promise<{ row: RunRow; created: boolean }> {
+    let row = first<RunRow>(await c.query(PG.runForUpdate, [runId]));
+    if (row) return { row, created: false };
+    const inserted = await c.query(
+      PG.insertRunOrIgnore,
+      bindValues(Q.insertRun, {
+        runId,
+        project: meta?.project ?? null,
+        branch: meta?.branch ?? null,
+        commit: meta?.commit ?? null,
+        ciUrl: meta?.ciUrl ?? null,
+        labels: jsonOrNull(meta?.labels) ?? '{}',
+        now,
+      }),
+    );
+    row = first<RunRow>(await c.query(PG.runForUpdate, [runId]))!;
+    return { row, created: inserted.rowCount === 1 };
+  }
+
+  private async ensureRun(
+    c: Db,
+    runId: string,
+    now: string,
+    attempt: number,
+    expectedTry?: number,
+  ): Promise<number> {
+    const { row, created } = await this.lockRun(c, runId, now);
+    const last = created ? 0 : (pluck<number | null>(await c.query(Q.lastAttempt.text, [row.pk]))[0] ?? 0);
+    this.guard(runId, row, last, attempt, expectedTry);
+    if (!created) await c.query(Q.touchRun.text, [now, row.pk]);
+    return row.pk;
+  }
+
+  private async ensureAttempt(
+    c: Db,
+    runId: string,
+    runPk: number,
+    attempt: number,
+    now: string,
+  ): Promise<number> {
+    const row = first<AttemptRow>(await c.query(Q.attempt.text, [runPk, attempt]));
+    if (row) return row.pk;
+    if (attempt > 1 && !first(await c.query(Q.attempt.text, [runPk, attempt - 1])))
+      throw new AttemptGapError(runId, attempt);
+    return first<{ pk: number }>(await c.query(Q.insertAttempt.text, [runPk, attempt, now, now]))!.pk;
+  }
+
+  private async ensureShard(c: Db, attemptPk: number, shard: string, now: string): Promise<number> {
+    const row = first<{ pk: number }>(await c.query(Q.shard.text, [attemptPk, shard]));
+    if (row) {
+      await c.query(Q.touchShard.text, [now, row.pk]);
+      return row.pk;
+    }
+    return first<{ pk: number }>(await c.query(Q.insertShard.text, [attemptPk, shard, now]))!.pk;
+  }
+
+  /**
+   * The property-set pk of each result (null for none). Distinct sets are inserted in one statement
+   * in hash order (ON CONFLICT DO NOTHING): two uploads sharing sets lock them in the same order,
+   * so they cannot deadlock each other.
+   */
+  private async propertySets(c: Db, results: readonly TestResult[]): Promise<(number | null)[]> {
+    const jsonOf = results.map((r) => emptyToNull(r.properties));
+    const hashOf = new Map<string, string>();
+    for (const j of jsonOf)
+      if (j !== null && !hashOf.has(j)) hashOf.set(j, createHash('sha256').update(j).digest('base64url'));
+    if (hashOf.size === 0) return jsonOf.map(() => null);
+    const pairs = [...hashOf]
+      .map(([json, hash]) => [hash, json] as const)
+      .sort((a, b) => (a[0] < b[0] ? -1 : 1));
+    await c.query(PG.insertPropertySets, [pairs.map((p) => p[0]), pairs.map((p) => p[1])]);
+    const pks = new Map<string, number>();
+    for (const row of (await c.query(PG.propertySets, [pairs.map((p) => p[0])])).rows as {
+      hash: string;
+      pk: number;
+    }[])
+      pks.set(row.hash, row.pk);
+    return jsonOf.map((j) => (j === null ? null : pks.get(hashOf.get(j)!)!));
+  }
+
+  private async insertAll(
+    c: Db,
+    statement: string,
+    runPk: number,
+    attempt: number,
+    shardPk: number,
+    results: readonly TestResult[],
+  ): Promise<void> {
+    checkResultCaps(results, this.caps);
+    const sets = await this.propertySets(c, results);
+    for (let start = 0; start < results.length; start += BATCH_ROWS) {
+      const batch = results.slice(start, start + BATCH_ROWS);
+      const cols: unknown[][] = RESULT_TYPES.map(() => new Array(batch.length));
+      batch.forEach((r, i) => {
+        const v = [
+          shardPk,
+          runPk,
+          attempt,
+          r.id,
+          r.suite,
+          r.classname,
+          r.name,
+          r.file ?? null,
+          r.line ?? null,
+          r.status,
+          r.durationMs,
+          r.message ?? null,
+          r.type ?? null,
+          r.details ?? null,
+          r.stdout ?? null,
+          r.stderr ?? null,
+          sets[start + i],
+          emptyToNull(r.retries),
+        ];
+        for (let k = 0; k < v.length; k++) cols[k]![i] = v[k];
+      });
+      await c.query(statement, cols);
+    }
+  }
+
+  private async storeCounts(c: Db, shardPk: number, counts: StatusCounts): Promise<StatusCounts> {
+    await c.query(Q.setShardCounts.text, [
+      counts.passed,
+      counts.failed,
+      counts.error,
+      counts.skipped,
+      shardPk,
+    ]);
+    return counts;
+  }
+
+  private async replaceShard(c: Db, w: Omit<ResultsWrite, 'replace'>): Promise<StatusCounts> {
+    const runPk = await this.ensureRun(c, w.runId, w.now, w.attempt, w.expectedTry);
+    const shardPk = await this.ensureShard(
+      c,
+      await this.ensureAttempt(c, w.runId, runPk, w.attempt, w.now),
+      w.shard,
+      w.now,
+    );
+    await c.query(Q.deleteShardResults.text, [shardPk]);
+    const rows = hasDuplicateIds(w.results) ? dedupeById(w.results) : w.results;
+    await this.insertAll(c, PG.insertResults, runPk, w.attempt, shardPk, rows);
+    return this.storeCounts(c, shardPk, countStatuses(rows));
+  }
+
+  // ---- Storage ----
+
+  upsertRun(runId: string, meta: RunMeta, now: string): Promise<{ run: RunRecord; created: boolean }> {
+    return this.write(async (c) => {
+      const { row, created } = await this.lockRun(c, runId, now, meta);
+      if (!created) {
+        await c.query(
+          Q.updateRun.text,
+          bindValues(Q.updateRun, {
+            project: meta.project ?? null,
+            branch: meta.branch ?? null,
+            commit: meta.commit ?? null,
+            ciUrl: meta.ciUrl ?? null,
+            labels: jsonOrNull(meta.labels),
+            now,
+            pk: row.pk,
+          }),
+        );
+      }
+      return { run: toRun(first<RunRow>(await c.query(Q.runByKey.text, [runId]))!), created };
+    });
+  }
+
+  newTry(runId: string, now: string): Promise<{ run: RunRecord; superseded: number }> {
+    return this.write(async (c) => {
+      const { row, created } = await this.lockRun(c, runId, now);
+      const superseded = created
+        ? 0
+        : (pluck<number | null>(await c.query(Q.lastAttempt.text, [row.pk]))[0] ?? 0);
+      if (created) {
+        // SQLite's ensureRun on a new run id: nothing to supersede.
+      } else if (superseded > 0) {
+        const history = first<{ pk: number }>(
+          await c.query(PG.insertHistory, bindValues(Q.insertHistory, { pk: row.pk, now })),
+        )!.pk;
+        await c.query(Q.moveAttempts.text, bindValues(Q.moveAttempts, { from: row.pk, to: history }));
+        await c.query(Q.moveResults.text, bindValues(Q.moveResults, { from: row.pk, to: history }));
+        await c.query(Q.bumpTry.text, bindValues(Q.bumpTry, { pk: row.pk, now }));
+      }
+      return { run: toRun(first<RunRow>(await c.query(Q.runByKey.text, [runId]))!), superseded };
+    });
+  }
+
+  patchAttempt(
+    runId: string,
+    attempt: number,
+    patch: AttemptPatch,
+    now: string,
+    expectedTry?: number,
+  ): Promise<AttemptRecord> {
+    return this.write(async (c) => {
+      const runPk = await this.ensureRun(c, runId, now, attempt, expectedTry);
+      const pk = await this.ensureAttempt(c, runId, runPk, attempt, now);
+      await c.query(
+        Q.updateAttempt.text,
+        bindValues(Q.updateAttempt, {
+          pk,
+          now,
+          threads: patch.threads ?? null,
+          selectedCount: patch.selectedCount ?? null,
+          startedAt: patch.startedAt ?? null,
+          finishedAt: patch.finishedAt ?? null,
+          exitCode: patch.exitCode ?? null,
+          decision: jsonOrNull(patch.decision),
+          shardTotal: patch.shardTotal ?? null,
+        }),
+      );
+      return toAttempt(first<AttemptRow>(await c.query(Q.attempt.text, [runPk, attempt]))!);
+    });
+  }
+
+  writeResults(w: ResultsWrite): Promise<StatusCounts> {
+    return this.write(async (c) => {
+      if (w.replace) return this.replaceShard(c, w);
+      const runPk = await this.ensureRun(c, w.runId, w.now, w.attempt, w.expectedTry);
+      const shardPk = await this.ensureShard(
+        c,
+        await this.ensureAttempt(c, w.runId, runPk, w.attempt, w.now),
+        w.shard,
+        w.now,
+      );
+      await this.insertAll(c, PG.upsertResults, runPk, w.attempt, shardPk, w.results);
+      const counts: StatusCounts = { total: 0, passed: 0, failed: 0, error: 0, skipped: 0 };
+      for (const { status, n } of (await c.query(Q.shardCounts.text, [shardPk])).rows as {
+        status: keyof StatusCounts;
+        n: number;
+      }[]) {
+        counts[status] += n;
+        counts.total += n;
+      }
+      return this.storeCounts(c, shardPk, counts);
+    });
+  }
+
+  async ingestJUnit(upload: ParseRequest, target: StoreTarget): Promise<StatusCounts> {
+    // Parse (and truncate) in the parse worker; the rows then go in here, in one transaction.
+    const results = await this.parser.parse(upload);
+    if (target.caps) checkUploadCaps(results, target.caps);
+    return this.write((c) =>
+      this.replaceShard(c, {
+        runId: target.runId,
+        attempt: target.attempt,
+        shard: target.shard,
+        results,
+        now: target.now,
+        expectedTry: target.expectedTry,
+      }),
+    );
+  }
+
+  async runKey(runId: string): Promise<RunKey | undefined> {
+    const row = first<RunRow>(await this.query(Q.runByKey.text, [runId]));
+    return row ? { pk: row.pk, run: toRun(row) } : undefined;
+  }
+
+  async listRuns(q: RunsPageQuery): Promise<{ runs: RunRecord[]; next: number | null }> {
+    const rows = (
+      await this.query(
+        Q.listRuns.text,
+        bindValues(Q.listRuns, {
+          project: q.project ?? null,
+          branch: q.branch ?? null,
+          before: q.before ?? Number.MAX_SAFE_INTEGER,
+          limit: q.limit + 1,
+        }),
+      )
+    ).rows as RunRow[];
+    const page = rows.slice(0, q.limit);
+    return { runs: page.map(toRun), next: rows.length > q.limit ? page[page.length - 1]!.pk : null };
+  }
+
+  /** Sorted in JS as SQLite's are, so the order is core runState().failing's. */
+  private async failing(runPk: number, c?: Db): Promise<string[]> {
+    const values = [runPk, runPk];
+    const r = c ? await c.query(Q.failingIds.text, values) : await this.query(Q.failingIds.text, values);
+    return pluck<string>(r).sort();
+  }
+
+  failingIds(runPk: number): Promise<string[]> {
+    return this.failing(runPk);
+  }
+
+  async attemptPage(q: AttemptPageQuery): Promise<StoredResult[]> {
+    const r = await this.query(
+      Q.attemptPage.text,
+      bindValues(Q.attemptPage, {
+        runPk: q.runPk,
+        attempt: q.attempt,
+        filter: q.filter,
+        afterId: q.after?.[0] ?? null,
+        afterShard: q.after?.[1] ?? '',
+        limit: q.limit,
+      }),
+    );
+    return (r.rows as ResultRow[]).map((row) => toResult(row));
+  }
+
+  /** The run summary by SQL: the same queries and the same assembly as Repository.summary(). */
+  private async summary(c: Db, runPk: number): Promise<RunSummary> {
+    const zero = (): StatusCounts => ({ total: 0, passed: 0, failed: 0, error: 0, skipped: 0 });
+    const byAttempt = new Map<number, StatusCounts>();
+    for (const { attempt, sev, n } of (await c.query(Q.attemptCounts.text, [runPk])).rows as {
+      attempt: number;
+      sev: number;
+      n: number;
+    }[]) {
+      const counts = byAttempt.get(attempt) ?? zero();
+      byAttempt.set(attempt, counts);
+      counts[SEVERITY_ORDER[sev]!] += n;
+      counts.total += n;
+    }
+    const shards = (await c.query(Q.shardsWithCounts.text, [runPk])).rows as (ShardRecord & {
+      passed: number;
+      failed: number;
+      error: number;
+      skipped: number;
+    })[];
+    const attempts = ((await c.query(Q.attempts.text, [runPk])).rows as AttemptRow[]).map(toAttempt).map(
+      (rec): AttemptSummary => ({
+        ...rec,
+        counts: byAttempt.get(rec.attempt) ?? zero(),
+        shards: shards
+          .filter((s) => s.attempt === rec.attempt)
+          .map((s) => ({
+            name: s.name,
+            uploadedAt: s.uploadedAt,
+            counts: {
+              total: s.passed + s.failed + s.error + s.skipped,
+              passed: s.passed,
+              failed: s.failed,
+              error: s.error,
+              skipped: s.skipped,
+            },
+          })),
+      }),
+    );
+    const failing = await this.failing(runPk, c);
+    const failingSet = new Set(failing);
+    const ever = pluck<string>(await c.query(Q.everFailedIds.text, [runPk]));
+    const evidence = pluck<string>(await c.query(Q.evidenceIds.text, [runPk]));
+    const flaky = [...new Set([...ever, ...evidence])].filter((id) => !failingSet.has(id)).sort();
+    const totals = { ...zero(), flaky: flaky.length };
+    const current = first<Record<string, number | null>>(await c.query(Q.currentCounts.text, [runPk]));
+    for (const status of SEVERITY_ORDER) {
+      const n = current?.[status] ?? 0;
+      totals[status] = n;
+      totals.total += n;
+    }
+    return { attempts, current: { failing, flaky, totals } };
+  }
+
+  /** Attempts, shards and results of a run as core attempts (the reads that fold with runState). */
+  private async coreAttempts(c: Db, runPk: number, full: boolean) {
+    const attempts = ((await c.query(Q.attempts.text, [runPk])).rows as AttemptRow[]).map(toAttempt);
+    const shards = (await c.query(Q.shards.text, [runPk])).rows as ShardRecord[];
+    const parsed = new Map<string, Record<string, string>>();
+    const rows = (await c.query((full ? Q.fullResults : Q.leanResults).text, [runPk])).rows as ResultRow[];
+    return toCoreAttempts(
+      attempts,
+      shards,
+      rows.map((row) => toResult(row, parsed)),
+    );
+  }
+
+  read<K extends GrowingRead['op']>(req: Extract<GrowingRead, { op: K }>): Promise<ReadAnswers[K]> {
+    const r = req as GrowingRead;
+    return this.snapshot(async (c): Promise<ReadAnswers[GrowingRead['op']]> => {
+      switch (r.op) {
+        case 'summary':
+          return this.summary(c, r.runPk);
+        case 'tests':
+          return listTests(await this.coreAttempts(c, r.runPk, false), r.query);
+        case 'decision': {
+          const attempts = await this.coreAttempts(c, r.runPk, false);
+          return attempts.length === 0 ? null : decide(attempts, r.options);
+        }
+      }
+    }) as Promise<ReadAnswers[K]>;
+  }
+
+  async report(runPk: number, name: string) {
+    const attempts = await this.snapshot((c) => this.coreAttempts(c, runPk, true));
+    return bytesStream(writeMergedJUnit(attempts, { name }));
+  }
+
+  private async deleteRunPks(c: Db, pks: number[]): Promise<void> {
+    // Results first by run (one index range each), then the runs: attempts, shards and the
+    // `<id>#try<n>` history rows go by their ON DELETE CASCADE.
+    await c.query(PG.deleteResultsOfRuns, [pks]);
+    await c.query(PG.deleteRuns, [pks]);
+  }
+
+  deleteRun(runId: string): Promise<boolean> {
+    return this.write(async (c) => {
+      const row = first<RunRow>(await c.query(PG.runForUpdate, [runId]));
+      if (!row) return false;
+      await this.deleteRunPks(c, [row.pk]);
+      return true;
+    });
+  }
+
+  expireRuns(cutoffIso: string, limit: number): Promise<number> {
+    return this.write(async (c) => {
+      // SKIP LOCKED: a run being written right now is left for the next round, never waited for.
+      const pks = pluck<number>(await c.query(PG.expiredRuns, [cutoffIso, limit]));
+      if (pks.length > 0) await this.deleteRunPks(c, pks);
+      return pks.length;
+    });
+  }
+
+  async health(): Promise<StorageStatus> {
+    try {
+      if (this.lastWrite !== 'ok') {
+        // A tiny real write, so a freed disk or a writable primary again shows as healthy.
+        try {
+          await this.pool.query(PG.probe);
+          this.lastWrite = 'ok';
+        } catch (e) {
+          const p = pgProblemOf(e);
+          if (p === 'full' || p === 'readonly') this.lastWrite = p;
+          else throw e;
+        }
+      }
+      if (this.lastWrite !== 'ok') {
+        const message =
+          this.lastWrite === 'full'
+            ? `the disk of the PostgreSQL server at ${redactDbUrl(this.url)} is full (the last write failed)`
+            : `the PostgreSQL database at ${redactDbUrl(this.url)} is read-only`;
+        return { ok: false, problem: this.lastWrite, message };
+      }
+      await this.pool.query('SELECT 1');
+      return { ok: true };
+    } catch {
+      return { ok: false, problem: 'no_answer', message: 'the database does not answer' };
+    }
+  }
+
+  async close(): Promise<void> {
+    await this.pool.end();
+  }
+}
