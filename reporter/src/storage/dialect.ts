@@ -1,24 +1,20 @@
 /**
- * One definition of each query: the SQLite texts (db/sql.ts, `?` or `@name` parameters) turned into
+ * One definition of each query: the SQLite texts (db/sql.ts, positional `?` parameters) turned into
  * PostgreSQL's. Only what differs between the two dialects is rewritten:
- * - parameters: `?` / `@name` → `$1..$n` (a named one keeps one number for all its uses);
+ * - parameters: `?` → `$1..$n`;
  * - `INDEXED BY x` (a SQLite planner hint; PostgreSQL picks the partial index itself) is dropped;
  * - `<param> IS NULL`: PostgreSQL cannot infer a type from that alone, so the parameter is cast
  *   to text (the value is only tested for NULL there);
- * - `sum(a = b)`: a boolean is no number in PostgreSQL, so `sum(CASE WHEN a = b THEN 1 ELSE 0 END)`
- *   (NULL on no rows, as in SQLite);
  * - a subquery in FROM without an alias gets one (PostgreSQL 15 requires it).
  * String literals and quoted identifiers are copied untouched.
  */
 export interface PgStatement {
   text: string;
-  /** For `@name` statements: the names in `$n` order, to turn a bind object into the values array. */
-  names: readonly string[];
+  /** How many `$n` parameters (= the `?` of the SQLite text, bound in the same order). */
+  params: number;
 }
 
 export function toPg(sqlite: string): PgStatement {
-  const names: string[] = [];
-  const byName = new Map<string, number>();
   let positional = 0;
   let out = '';
   for (let i = 0; i < sqlite.length; i++) {
@@ -30,30 +26,18 @@ export function toPg(sqlite: string): PgStatement {
       continue;
     }
     if (ch === '?') {
-      if (names.length > 0) throw new Error(`toPg: mixed ? and @name parameters in: ${sqlite}`);
       out += `$${++positional}`;
       continue;
     }
-    if (ch === '@' && /[A-Za-z_]/.test(sqlite[i + 1] ?? '')) {
-      if (positional > 0) throw new Error(`toPg: mixed ? and @name parameters in: ${sqlite}`);
-      const m = /^[A-Za-z_][A-Za-z0-9_]*/.exec(sqlite.slice(i + 1))!;
-      let n = byName.get(m[0]);
-      if (n === undefined) {
-        names.push(m[0]);
-        n = names.length;
-        byName.set(m[0], n);
-      }
-      out += `$${n}`;
-      i += m[0].length;
-      continue;
-    }
+    // Named parameters would need a name -> number map; db/sql.ts has positional ones only.
+    if (ch === '@' && /[A-Za-z_]/.test(sqlite[i + 1] ?? ''))
+      throw new Error(`toPg: named parameter in: ${sqlite}; db/sql.ts texts use positional ? only`);
     out += ch;
   }
   const text = out
     .replace(/\s+INDEXED\s+BY\s+[A-Za-z_][A-Za-z0-9_]*/gi, '')
-    .replace(/(\$\d+)(\s+IS\s+NULL)/gi, '$1::text$2')
-    .replace(/\bsum\(([^()]*?)\s*=\s*([^()]*?)\)/gi, 'sum(CASE WHEN $1 = $2 THEN 1 ELSE 0 END)');
-  return { text: aliasSubqueries(text), names };
+    .replace(/(\$\d+)(\s+IS\s+NULL)/gi, '$1::text$2');
+  return { text: aliasSubqueries(text), params: positional };
 }
 
 /** Words that may follow a FROM subquery and are no alias. */
@@ -97,14 +81,6 @@ function closingQuote(s: string, start: number): number {
     return i;
   }
   throw new Error(`toPg: unterminated ${q} in: ${s}`);
-}
-
-/** The values of a bind object in `$n` order (for statements converted from `@name` parameters). */
-export function bindValues(st: PgStatement, params: Record<string, unknown>): unknown[] {
-  return st.names.map((n) => {
-    if (!Object.hasOwn(params, n)) throw new Error(`missing SQL parameter @${n}`);
-    return params[n];
-  });
 }
 
 /**

@@ -24,6 +24,7 @@ import {
   toResult,
   toRun,
 } from '../db/rows.js';
+import * as SQL from '../db/sql.js';
 import { ApiError, storageError } from '../http/errors.js';
 import {
   inThreadParser,
@@ -33,9 +34,8 @@ import {
 } from '../parse/junit-parser.js';
 import { type AttemptSummary, dedupeById, listTests, type RunSummary, toCoreAttempts } from '../snapshot.js';
 import { checkResultCaps, checkUploadCaps, DEFAULT_RESULT_CAPS, type ResultCaps } from '../truncate.js';
-import { bindValues, forUpdate, orIgnore, type PgStatement, toPg, toPgBatchInsert } from './dialect.js';
+import { forUpdate, orIgnore, type PgStatement, toPg, toPgBatchInsert } from './dialect.js';
 import { migratePg } from './pg-migrations.js';
-import { SQL } from './sql-texts.js';
 import {
   type AttemptPageQuery,
   bytesStream,
@@ -74,12 +74,12 @@ const RESULT_TYPES = [
   'text',
 ] as const;
 const PG = {
-  runForUpdate: forUpdate(Q.runByKey.text),
-  insertRunOrIgnore: orIgnore(Q.insertRun.text),
-  insertHistory: `${Q.insertHistory.text} RETURNING pk`,
-  insertResults: toPgBatchInsert(Q.insertResult, RESULT_TYPES),
-  upsertResults: toPgBatchInsert(Q.upsertResult, RESULT_TYPES),
-  insertPropertySets: orIgnore(toPgBatchInsert(Q.insertPropertySet, ['text', 'text'])),
+  runForUpdate: forUpdate(Q.RUN_BY_KEY.text),
+  insertRunOrIgnore: orIgnore(Q.INSERT_RUN.text),
+  insertHistory: `${Q.INSERT_HISTORY.text} RETURNING pk`,
+  insertResults: toPgBatchInsert(Q.INSERT_RESULT, RESULT_TYPES),
+  upsertResults: toPgBatchInsert(Q.UPSERT_RESULT, RESULT_TYPES),
+  insertPropertySets: orIgnore(toPgBatchInsert(Q.INSERT_PROPERTY_SET, ['text', 'text'])),
   // PostgreSQL only: the pks of many sets in one round trip.
   propertySets: 'SELECT hash, pk FROM property_sets WHERE hash = ANY($1::text[])',
   // Retention (PostgreSQL only; SQLite's are in db/retention.ts).
@@ -287,18 +287,16 @@ export class PgStorage implements Storage {
   ): Promise<{ row: RunRow; created: boolean }> {
     let row = first<RunRow>(await c.query(PG.runForUpdate, [runId]));
     if (row) return { row, created: false };
-    const inserted = await c.query(
-      PG.insertRunOrIgnore,
-      bindValues(Q.insertRun, {
-        runId,
-        project: meta?.project ?? null,
-        branch: meta?.branch ?? null,
-        commit: meta?.commit ?? null,
-        ciUrl: meta?.ciUrl ?? null,
-        labels: jsonOrNull(meta?.labels) ?? '{}',
-        now,
-      }),
-    );
+    const inserted = await c.query(PG.insertRunOrIgnore, [
+      runId,
+      meta?.project ?? null,
+      meta?.branch ?? null,
+      meta?.commit ?? null,
+      meta?.ciUrl ?? null,
+      jsonOrNull(meta?.labels) ?? '{}',
+      now,
+      now,
+    ]);
     row = first<RunRow>(await c.query(PG.runForUpdate, [runId]))!;
     return { row, created: inserted.rowCount === 1 };
   }
@@ -311,9 +309,9 @@ export class PgStorage implements Storage {
     expectedTry?: number,
   ): Promise<number> {
     const { row, created } = await this.lockRun(c, runId, now);
-    const last = created ? 0 : (pluck<number | null>(await c.query(Q.lastAttempt.text, [row.pk]))[0] ?? 0);
+    const last = created ? 0 : (pluck<number | null>(await c.query(Q.LAST_ATTEMPT.text, [row.pk]))[0] ?? 0);
     this.guard(runId, row, last, attempt, expectedTry);
-    if (!created) await c.query(Q.touchRun.text, [now, row.pk]);
+    if (!created) await c.query(Q.TOUCH_RUN.text, [now, row.pk]);
     return row.pk;
   }
 
@@ -324,20 +322,20 @@ export class PgStorage implements Storage {
     attempt: number,
     now: string,
   ): Promise<number> {
-    const row = first<AttemptRow>(await c.query(Q.attempt.text, [runPk, attempt]));
+    const row = first<AttemptRow>(await c.query(Q.ATTEMPT.text, [runPk, attempt]));
     if (row) return row.pk;
-    if (attempt > 1 && !first(await c.query(Q.attempt.text, [runPk, attempt - 1])))
+    if (attempt > 1 && !first(await c.query(Q.ATTEMPT.text, [runPk, attempt - 1])))
       throw new AttemptGapError(runId, attempt);
-    return first<{ pk: number }>(await c.query(Q.insertAttempt.text, [runPk, attempt, now, now]))!.pk;
+    return first<{ pk: number }>(await c.query(Q.INSERT_ATTEMPT.text, [runPk, attempt, now, now]))!.pk;
   }
 
   private async ensureShard(c: Db, attemptPk: number, shard: string, now: string): Promise<number> {
-    const row = first<{ pk: number }>(await c.query(Q.shard.text, [attemptPk, shard]));
+    const row = first<{ pk: number }>(await c.query(Q.SHARD.text, [attemptPk, shard]));
     if (row) {
-      await c.query(Q.touchShard.text, [now, row.pk]);
+      await c.query(Q.TOUCH_SHARD.text, [now, row.pk]);
       return row.pk;
     }
-    return first<{ pk: number }>(await c.query(Q.insertShard.text, [attemptPk, shard, now]))!.pk;
+    return first<{ pk: number }>(await c.query(Q.INSERT_SHARD.text, [attemptPk, shard, now]))!.pk;
   }
 
   /**
@@ -405,7 +403,7 @@ export class PgStorage implements Storage {
   }
 
   private async storeCounts(c: Db, shardPk: number, counts: StatusCounts): Promise<StatusCounts> {
-    await c.query(Q.setShardCounts.text, [
+    await c.query(Q.SET_SHARD_COUNTS.text, [
       counts.passed,
       counts.failed,
       counts.error,
@@ -423,7 +421,7 @@ export class PgStorage implements Storage {
       w.shard,
       w.now,
     );
-    await c.query(Q.deleteShardResults.text, [shardPk]);
+    await c.query(Q.DELETE_SHARD_RESULTS.text, [shardPk]);
     const rows = hasDuplicateIds(w.results) ? dedupeById(w.results) : w.results;
     await this.insertAll(c, PG.insertResults, runPk, w.attempt, shardPk, rows);
     return this.storeCounts(c, shardPk, countStatuses(rows));
@@ -435,20 +433,17 @@ export class PgStorage implements Storage {
     return this.write(async (c) => {
       const { row, created } = await this.lockRun(c, runId, now, meta);
       if (!created) {
-        await c.query(
-          Q.updateRun.text,
-          bindValues(Q.updateRun, {
-            project: meta.project ?? null,
-            branch: meta.branch ?? null,
-            commit: meta.commit ?? null,
-            ciUrl: meta.ciUrl ?? null,
-            labels: jsonOrNull(meta.labels),
-            now,
-            pk: row.pk,
-          }),
-        );
+        await c.query(Q.UPDATE_RUN.text, [
+          meta.project ?? null,
+          meta.branch ?? null,
+          meta.commit ?? null,
+          meta.ciUrl ?? null,
+          jsonOrNull(meta.labels),
+          now,
+          row.pk,
+        ]);
       }
-      return { run: toRun(first<RunRow>(await c.query(Q.runByKey.text, [runId]))!), created };
+      return { run: toRun(first<RunRow>(await c.query(Q.RUN_BY_KEY.text, [runId]))!), created };
     });
   }
 
@@ -457,18 +452,16 @@ export class PgStorage implements Storage {
       const { row, created } = await this.lockRun(c, runId, now);
       const superseded = created
         ? 0
-        : (pluck<number | null>(await c.query(Q.lastAttempt.text, [row.pk]))[0] ?? 0);
+        : (pluck<number | null>(await c.query(Q.LAST_ATTEMPT.text, [row.pk]))[0] ?? 0);
       if (created) {
         // SQLite's ensureRun on a new run id: nothing to supersede.
       } else if (superseded > 0) {
-        const history = first<{ pk: number }>(
-          await c.query(PG.insertHistory, bindValues(Q.insertHistory, { pk: row.pk, now })),
-        )!.pk;
-        await c.query(Q.moveAttempts.text, bindValues(Q.moveAttempts, { from: row.pk, to: history }));
-        await c.query(Q.moveResults.text, bindValues(Q.moveResults, { from: row.pk, to: history }));
-        await c.query(Q.bumpTry.text, bindValues(Q.bumpTry, { pk: row.pk, now }));
+        const history = first<{ pk: number }>(await c.query(PG.insertHistory, [now, row.pk]))!.pk;
+        await c.query(Q.MOVE_ATTEMPTS.text, [history, row.pk]);
+        await c.query(Q.MOVE_RESULTS.text, [history, row.pk]);
+        await c.query(Q.BUMP_TRY.text, [now, row.pk]);
       }
-      return { run: toRun(first<RunRow>(await c.query(Q.runByKey.text, [runId]))!), superseded };
+      return { run: toRun(first<RunRow>(await c.query(Q.RUN_BY_KEY.text, [runId]))!), superseded };
     });
   }
 
@@ -482,21 +475,18 @@ export class PgStorage implements Storage {
     return this.write(async (c) => {
       const runPk = await this.ensureRun(c, runId, now, attempt, expectedTry);
       const pk = await this.ensureAttempt(c, runId, runPk, attempt, now);
-      await c.query(
-        Q.updateAttempt.text,
-        bindValues(Q.updateAttempt, {
-          pk,
-          now,
-          threads: patch.threads ?? null,
-          selectedCount: patch.selectedCount ?? null,
-          startedAt: patch.startedAt ?? null,
-          finishedAt: patch.finishedAt ?? null,
-          exitCode: patch.exitCode ?? null,
-          decision: jsonOrNull(patch.decision),
-          shardTotal: patch.shardTotal ?? null,
-        }),
-      );
-      return toAttempt(first<AttemptRow>(await c.query(Q.attempt.text, [runPk, attempt]))!);
+      await c.query(Q.UPDATE_ATTEMPT.text, [
+        patch.threads ?? null,
+        patch.selectedCount ?? null,
+        patch.startedAt ?? null,
+        patch.finishedAt ?? null,
+        patch.exitCode ?? null,
+        jsonOrNull(patch.decision),
+        patch.shardTotal ?? null,
+        now,
+        pk,
+      ]);
+      return toAttempt(first<AttemptRow>(await c.query(Q.ATTEMPT.text, [runPk, attempt]))!);
     });
   }
 
@@ -512,7 +502,7 @@ export class PgStorage implements Storage {
       );
       await this.insertAll(c, PG.upsertResults, runPk, w.attempt, shardPk, w.results);
       const counts: StatusCounts = { total: 0, passed: 0, failed: 0, error: 0, skipped: 0 };
-      for (const { status, n } of (await c.query(Q.shardCounts.text, [shardPk])).rows as {
+      for (const { status, n } of (await c.query(Q.SHARD_COUNTS.text, [shardPk])).rows as {
         status: keyof StatusCounts;
         n: number;
       }[]) {
@@ -540,21 +530,20 @@ export class PgStorage implements Storage {
   }
 
   async runKey(runId: string): Promise<RunKey | undefined> {
-    const row = first<RunRow>(await this.query(Q.runByKey.text, [runId]));
+    const row = first<RunRow>(await this.query(Q.RUN_BY_KEY.text, [runId]));
     return row ? { pk: row.pk, run: toRun(row) } : undefined;
   }
 
   async listRuns(q: RunsPageQuery): Promise<{ runs: RunRecord[]; next: number | null }> {
     const rows = (
-      await this.query(
-        Q.listRuns.text,
-        bindValues(Q.listRuns, {
-          project: q.project ?? null,
-          branch: q.branch ?? null,
-          before: q.before ?? Number.MAX_SAFE_INTEGER,
-          limit: q.limit + 1,
-        }),
-      )
+      await this.query(Q.LIST_RUNS.text, [
+        q.project ?? null,
+        q.project ?? null,
+        q.branch ?? null,
+        q.branch ?? null,
+        q.before ?? Number.MAX_SAFE_INTEGER,
+        q.limit + 1,
+      ])
     ).rows as RunRow[];
     const page = rows.slice(0, q.limit);
     return { runs: page.map(toRun), next: rows.length > q.limit ? page[page.length - 1]!.pk : null };
@@ -563,7 +552,7 @@ export class PgStorage implements Storage {
   /** Sorted in JS as SQLite's are, so the order is core runState().failing's. */
   private async failing(runPk: number, c?: Db): Promise<string[]> {
     const values = [runPk, runPk];
-    const r = c ? await c.query(Q.failingIds.text, values) : await this.query(Q.failingIds.text, values);
+    const r = c ? await c.query(Q.FAILING_IDS.text, values) : await this.query(Q.FAILING_IDS.text, values);
     return pluck<string>(r).sort();
   }
 
@@ -572,17 +561,18 @@ export class PgStorage implements Storage {
   }
 
   async attemptPage(q: AttemptPageQuery): Promise<StoredResult[]> {
-    const r = await this.query(
-      Q.attemptPage.text,
-      bindValues(Q.attemptPage, {
-        runPk: q.runPk,
-        attempt: q.attempt,
-        filter: q.filter,
-        afterId: q.after?.[0] ?? null,
-        afterShard: q.after?.[1] ?? '',
-        limit: q.limit,
-      }),
-    );
+    const r = await this.query(Q.ATTEMPT_PAGE.text, [
+      q.runPk,
+      q.attempt,
+      q.filter,
+      q.filter,
+      q.filter,
+      q.after?.[0] ?? null,
+      q.after?.[0] ?? null,
+      q.after?.[0] ?? null,
+      q.after?.[1] ?? '',
+      q.limit,
+    ]);
     return (r.rows as ResultRow[]).map((row) => toResult(row));
   }
 
@@ -590,7 +580,7 @@ export class PgStorage implements Storage {
   private async summary(c: Db, runPk: number): Promise<RunSummary> {
     const zero = (): StatusCounts => ({ total: 0, passed: 0, failed: 0, error: 0, skipped: 0 });
     const byAttempt = new Map<number, StatusCounts>();
-    for (const { attempt, sev, n } of (await c.query(Q.attemptCounts.text, [runPk])).rows as {
+    for (const { attempt, sev, n } of (await c.query(Q.ATTEMPT_COUNTS.text, [runPk])).rows as {
       attempt: number;
       sev: number;
       n: number;
@@ -600,13 +590,13 @@ export class PgStorage implements Storage {
       counts[SEVERITY_ORDER[sev]!] += n;
       counts.total += n;
     }
-    const shards = (await c.query(Q.shardsWithCounts.text, [runPk])).rows as (ShardRecord & {
+    const shards = (await c.query(Q.SHARDS_WITH_COUNTS.text, [runPk])).rows as (ShardRecord & {
       passed: number;
       failed: number;
       error: number;
       skipped: number;
     })[];
-    const attempts = ((await c.query(Q.attempts.text, [runPk])).rows as AttemptRow[]).map(toAttempt).map(
+    const attempts = ((await c.query(Q.ATTEMPTS.text, [runPk])).rows as AttemptRow[]).map(toAttempt).map(
       (rec): AttemptSummary => ({
         ...rec,
         counts: byAttempt.get(rec.attempt) ?? zero(),
@@ -627,11 +617,11 @@ export class PgStorage implements Storage {
     );
     const failing = await this.failing(runPk, c);
     const failingSet = new Set(failing);
-    const ever = pluck<string>(await c.query(Q.everFailedIds.text, [runPk]));
-    const evidence = pluck<string>(await c.query(Q.evidenceIds.text, [runPk]));
+    const ever = pluck<string>(await c.query(Q.EVER_FAILED_IDS.text, [runPk]));
+    const evidence = pluck<string>(await c.query(Q.EVIDENCE_IDS.text, [runPk]));
     const flaky = [...new Set([...ever, ...evidence])].filter((id) => !failingSet.has(id)).sort();
     const totals = { ...zero(), flaky: flaky.length };
-    const current = first<Record<string, number | null>>(await c.query(Q.currentCounts.text, [runPk]));
+    const current = first<Record<string, number | null>>(await c.query(Q.CURRENT_COUNTS.text, [runPk]));
     for (const status of SEVERITY_ORDER) {
       const n = current?.[status] ?? 0;
       totals[status] = n;
@@ -642,10 +632,10 @@ export class PgStorage implements Storage {
 
   /** Attempts, shards and results of a run as core attempts (the reads that fold with runState). */
   private async coreAttempts(c: Db, runPk: number, full: boolean) {
-    const attempts = ((await c.query(Q.attempts.text, [runPk])).rows as AttemptRow[]).map(toAttempt);
-    const shards = (await c.query(Q.shards.text, [runPk])).rows as ShardRecord[];
+    const attempts = ((await c.query(Q.ATTEMPTS.text, [runPk])).rows as AttemptRow[]).map(toAttempt);
+    const shards = (await c.query(Q.SHARDS.text, [runPk])).rows as ShardRecord[];
     const parsed = new Map<string, Record<string, string>>();
-    const rows = (await c.query((full ? Q.fullResults : Q.leanResults).text, [runPk])).rows as ResultRow[];
+    const rows = (await c.query((full ? Q.FULL_RESULTS : Q.LEAN_RESULTS).text, [runPk])).rows as ResultRow[];
     return toCoreAttempts(
       attempts,
       shards,
