@@ -66,9 +66,16 @@ export const CONFIG_TABLE = {
   db: row({
     flag: '--db <path>',
     env: 'DOZHIM_DB',
-    help: 'SQLite file, created with its folder',
+    help: 'SQLite file, created with its folder; or a postgres:// URL (replicas may share it)',
     schema: z.string().min(1),
     default: './data/dozhim.sqlite',
+  }),
+  pgPoolSize: row({
+    flag: '--pg-pool-size <n>',
+    env: 'DOZHIM_PG_POOL_SIZE',
+    help: 'PostgreSQL connections of this replica (--db postgres:// only)',
+    schema: intIn(1, 1000),
+    default: 10,
   }),
   maxBodyBytes: row({
     flag: '--max-body <size>',

@@ -42,7 +42,7 @@ export async function main(io: MainIo): Promise<number> {
   let store: Storage;
   try {
     store = isPostgresUrl(config.db)
-      ? await PgStorage.open(config.db, { parser })
+      ? await PgStorage.open(config.db, { parser, poolSize: config.pgPoolSize })
       : SqliteStorage.open(config.db, parser);
   } catch (e) {
     await parser.close();

@@ -18,6 +18,7 @@ const SAMPLES: Record<ConfigKey, readonly [string, unknown, string, unknown]> = 
   port: ['0', 0, '9000', 9000],
   host: ['0.0.0.0', '0.0.0.0', '::1', '::1'],
   db: ['/a.sqlite', '/a.sqlite', '/b.sqlite', '/b.sqlite'],
+  pgPoolSize: ['3', 3, '4', 4],
   maxBodyBytes: ['1mb', 1024 ** 2, '2048', 2048],
   maxBatch: ['5', 5, '6', 6],
   maxQueuedUploads: ['7', 7, '8', 8],
