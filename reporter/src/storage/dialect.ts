@@ -5,7 +5,9 @@
  * - `INDEXED BY x` (a SQLite planner hint; PostgreSQL picks the partial index itself) is dropped;
  * - `<param> IS NULL`: PostgreSQL cannot infer a type from that alone, so the parameter is cast
  *   to text (the value is only tested for NULL there);
- * - a subquery in FROM without an alias gets one (PostgreSQL 15 requires it).
+ * - a subquery in FROM without an alias gets one (PostgreSQL 15 requires it);
+ * - a camelCase alias (`AS uploadedAt`) is quoted: PostgreSQL folds unquoted names to lower case,
+ *   SQLite keeps them as written, and the row's keys are what the API returns.
  * String literals and quoted identifiers are copied untouched.
  */
 export interface PgStatement {
@@ -36,7 +38,8 @@ export function toPg(sqlite: string): PgStatement {
   }
   const text = out
     .replace(/\s+INDEXED\s+BY\s+[A-Za-z_][A-Za-z0-9_]*/gi, '')
-    .replace(/(\$\d+)(\s+IS\s+NULL)/gi, '$1::text$2');
+    .replace(/(\$\d+)(\s+IS\s+NULL)/gi, '$1::text$2')
+    .replace(/\bAS\s+([a-z][a-z0-9]*[A-Z][A-Za-z0-9]*)\b/g, 'AS "$1"');
   return { text: aliasSubqueries(text), params: positional };
 }
 

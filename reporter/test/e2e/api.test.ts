@@ -3,7 +3,7 @@ import { type IncomingMessage, request } from 'node:http';
 import { gzipSync } from 'node:zlib';
 import { parseJUnit } from '@dozhim/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { call, json, junitUrl, runPath, xml } from '../helpers/http.js';
+import { call, json, junitUrl, type Reply, runPath, xml } from '../helpers/http.js';
 import { type Case, junitXml, manyCases } from '../helpers/junit.js';
 import { type PgCluster, startPostgres } from '../helpers/postgres.js';
 import { buildReporter, type Reporter, startReporter, tempDir } from '../helpers/server.js';
@@ -438,6 +438,47 @@ describe.each(BACKENDS)('$name backend', (backend) => {
       expect(r.status).toBe(200);
       expect(r.body.counts).toMatchObject({ total: 40, failed: 1 });
       expect((await call(`${base}/failedTests/${id}`)).body.data).toEqual(['pkg.C7::test_000007']);
+    });
+  });
+
+  describe('byte order of ids (the same on every backend)', () => {
+    it('/tests pages, /failedTests and the current failing set sort ids by bytes, not by locale', async () => {
+      const id = 'byte-order';
+      // A linguistic collation sorts these a < B < b < é < Z; byte order is B < Z < a < b < é < ~.
+      const names = ['b', 'B', 'a', 'é', 'Z', '~', 'e', 'É'];
+      const results = names.flatMap((n) => [
+        { id: `${n}::x`, name: 'x', status: 'failed' },
+        { id: `${n}::y`, name: 'y', status: 'passed' },
+      ]);
+      const up = await call(`${runPath(base, id)}/attempts/1/results?shard=s`, json('POST', { results }));
+      expect(up.status).toBe(200);
+      const bytes = (a: string, b: string) => Buffer.compare(Buffer.from(a), Buffer.from(b));
+      const all = results.map((r) => r.id).sort(bytes);
+      const failing = all.filter((i) => i.endsWith('::x'));
+      expect(all[0]).toBe('B::x');
+      const paged: string[] = [];
+      let cursor: string | null = null;
+      for (let n = 0; n < 20; n++) {
+        const page: Reply<{ data: { id: string }[]; nextCursor: string | null }> = await call(
+          `${runPath(base, id)}/tests?attempt=1&status=all&limit=3${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`,
+        );
+        expect(page.status).toBe(200);
+        paged.push(...page.body.data.map((t) => t.id));
+        cursor = page.body.nextCursor;
+        if (!cursor) break;
+      }
+      expect(paged).toEqual(all);
+      expect((await call(`${base}/failedTests/${id}`)).body.data).toEqual(failing);
+      const current = await call(`${runPath(base, id)}/tests?status=failed`);
+      expect(current.body.data.map((t: { id: string }) => t.id)).toEqual(failing);
+      const run = await call(runPath(base, id));
+      expect(run.body.current.failing).toEqual(failing);
+      // Shard metadata keeps its field names on every backend.
+      expect(run.body.attempts[0].shards[0]).toEqual({
+        name: 's',
+        uploadedAt: expect.stringMatching(/^\d{4}-\d\d-\d\dT/),
+        counts: { total: 16, passed: 8, failed: 8, error: 0, skipped: 0 },
+      });
     });
   });
 

@@ -40,6 +40,12 @@ describe('toPg (pure)', () => {
     expect(toPg('WHERE (? IS NULL OR p = ?)').text).toBe('WHERE ($1::text IS NULL OR p = $2)');
   });
 
+  it('quotes a camelCase alias (PostgreSQL would fold it to lower case), leaves lower-case ones', () => {
+    expect(toPg('SELECT s.uploaded_at AS uploadedAt, a.number AS attempt FROM s').text).toBe(
+      'SELECT s.uploaded_at AS "uploadedAt", a.number AS attempt FROM s',
+    );
+  });
+
   it('names an unnamed FROM subquery (PostgreSQL 15 needs it) and keeps a named one', () => {
     expect(toPg('SELECT a FROM (SELECT 1 AS a FROM t WHERE (x)) GROUP BY a').text).toBe(
       'SELECT a FROM (SELECT 1 AS a FROM t WHERE (x)) AS q1 GROUP BY a',
@@ -89,6 +95,19 @@ describe('every statement of db/sql.ts on a real PostgreSQL', () => {
         }
       }
       expect(failures).toEqual([]);
+      // The trap exists: the cluster's default collation is linguistic ('a' sorts before 'B')...
+      const trap = await client.query("SELECT 'a' < 'B' AS linguistic, 'a' < ('B' COLLATE \"C\") AS bytes");
+      expect(trap.rows[0]).toEqual({ linguistic: true, bytes: false });
+      // ...and the id columns are byte-ordered all the same.
+      const cols = await client.query(
+        "SELECT table_name, column_name FROM information_schema.columns WHERE collation_name = 'C' ORDER BY 1, 2",
+      );
+      expect(cols.rows.map((r) => `${r.table_name}.${r.column_name}`)).toEqual(
+        expect.arrayContaining(['results.test_id', 'runs.run_id', 'shards.name']),
+      );
+      // Column names come back as SQLite gives them (camelCase aliases included).
+      const shards = await client.query(toPg(SQL.SHARDS).text, [1]);
+      expect(shards.fields.map((f) => f.name)).toEqual(['attempt', 'name', 'uploadedAt']);
     } finally {
       await client.end();
     }

@@ -67,7 +67,21 @@ export async function startPostgres(): Promise<PgCluster> {
       return '';
     }
   };
-  asPostgres('initdb', ['-D', data, '-U', PG_USER, '--auth=trust', '-N', '-E', 'UTF8', '--locale=C.UTF-8']);
+  // A linguistic default collation (ICU English: 'a' < 'B' < 'b'), as production clusters usually
+  // have: the schema's COLLATE "C" columns must give byte order regardless.
+  asPostgres('initdb', [
+    '-D',
+    data,
+    '-U',
+    PG_USER,
+    '--auth=trust',
+    '-N',
+    '-E',
+    'UTF8',
+    '--locale=C.UTF-8',
+    '--locale-provider=icu',
+    '--icu-locale=en',
+  ]);
   let port = 0;
   for (let tryNo = 1; ; tryNo++) {
     port = await freePort();
