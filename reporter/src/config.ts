@@ -40,6 +40,7 @@ export const ConfigSchema = z
     maxTestcases: intIn(1, 10_000_000).default(200_000),
     maxFieldBytes: intIn(256, 16 * 1024 * 1024).default(65_536),
     maxProperties: intIn(0, 1_000_000).default(1000),
+    maxRunResults: intIn(1, 1_000_000_000).default(2_000_000),
     /** Comma-separated Host names (no port) or `*`. Unset: loopback names when bound to loopback, else any. */
     allowedHosts: z
       .string()
@@ -88,6 +89,7 @@ const ENV: Record<string, keyof Config> = {
   DOZHIM_MAX_TESTCASES: 'maxTestcases',
   DOZHIM_MAX_FIELD_BYTES: 'maxFieldBytes',
   DOZHIM_MAX_PROPERTIES: 'maxProperties',
+  DOZHIM_MAX_RUN_RESULTS: 'maxRunResults',
   DOZHIM_ALLOWED_HOSTS: 'allowedHosts',
   DOZHIM_LOG_LEVEL: 'logLevel',
   DOZHIM_TOKEN: 'token',

@@ -65,6 +65,11 @@ export interface ShardTarget {
   now: string;
   /** The try the writer belongs to; a write of a superseded try is refused (409). */
   expectedTry?: number | undefined;
+  /**
+   * Most results the run may hold, all attempts (DOZHIM_MAX_RUN_RESULTS): a write that would bring
+   * it over is refused inside its transaction (ResultCapError too_many_results). Undefined: no cap.
+   */
+  maxRunResults?: number | undefined;
 }
 
 /** `replace`: the shard holds exactly the written results; `merge`: insert or update per test id. */

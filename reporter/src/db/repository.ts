@@ -3,7 +3,7 @@ import { countStatuses, type StatusCounts, type TestResult, type TestStatus } fr
 import type Database from 'better-sqlite3';
 import type { Statement } from 'better-sqlite3';
 import { type AttemptSummary, dedupeById, type RunSummary } from '../snapshot.js';
-import { checkResultCaps, DEFAULT_RESULT_CAPS, type ResultCaps } from '../truncate.js';
+import { checkResultCaps, DEFAULT_RESULT_CAPS, ResultCapError, type ResultCaps } from '../truncate.js';
 import type {
   AttemptPatch,
   AttemptRecord,
@@ -32,6 +32,13 @@ import {
 import * as SQL from './sql.js';
 
 export * from './records.js';
+
+const runCapError = (runId: string, limit: number, actual: number): ResultCapError =>
+  new ResultCapError(
+    'too_many_results',
+    `run "${runId}" would hold ${actual} results with this upload (all attempts), at most ${limit} are stored per run (DOZHIM_MAX_RUN_RESULTS); nothing of this upload was stored`,
+    { limit, actual, runId },
+  );
 
 function hasDuplicateIds(results: readonly TestResult[]): boolean {
   const seen = new Set<string>();
@@ -182,6 +189,8 @@ export class Repository {
       evidenceIds: db.prepare<[number], string>(SQL.EVIDENCE_IDS).pluck(),
       attemptCounts: db.prepare<[number], { attempt: number; sev: number; n: number }>(SQL.ATTEMPT_COUNTS),
       currentCounts: db.prepare<[number], Record<TestStatus, number | null>>(SQL.CURRENT_COUNTS),
+      runResultCount: db.prepare<[number], number>(SQL.RUN_RESULT_COUNT).pluck(),
+      shardResultCount: db.prepare<[number], number>(SQL.SHARD_RESULT_COUNT).pluck(),
       shardsWithCounts: db.prepare<
         [number],
         ShardRecord & { passed: number; failed: number; error: number; skipped: number }
@@ -322,15 +331,28 @@ export class Repository {
         const { runId, attempt, now } = target;
         const runPk = ensureRun(runId, now, attempt, target.expectedTry);
         const shardPk = ensureShard(ensureAttempt(runId, runPk, attempt, now), target.shard, now);
+        // The run's other shards, from their stored counts (O(shards)): what this shard adds to.
+        const cap = target.maxRunResults;
+        const others =
+          cap === undefined ? 0 : this.s.runResultCount.get(runPk)! - this.s.shardResultCount.get(shardPk)!;
+        const checkRunCap = (shardTotal: number) => {
+          if (cap !== undefined && others + shardTotal > cap)
+            throw runCapError(runId, cap, others + shardTotal);
+        };
         if (mode === 'merge') {
           insertAll(this.s.upsertResult, runPk, attempt, shardPk, results);
-          // Rows from earlier batches count too: the shard's counts after the write.
-          return storeCounts(shardPk, countShard(shardPk));
+          // Rows from earlier batches count too: the shard's counts after the write (over the cap,
+          // the throw rolls the whole write back).
+          const c = countShard(shardPk);
+          checkRunCap(c.total);
+          return storeCounts(shardPk, c);
         }
-        this.s.deleteShardResults.run(shardPk);
         // The parser gives one result per id; a caller's duplicate would hit UNIQUE, so fold it the way
         // reads do (the more severe record stands) rather than fail or let the last one win silently.
         const rows = hasDuplicateIds(results) ? dedupeById(results) : results;
+        // Refused before any row is written: afterwards the shard holds exactly these rows.
+        checkRunCap(rows.length);
+        this.s.deleteShardResults.run(shardPk);
         insertAll(this.s.insertResult, runPk, attempt, shardPk, rows);
         // Counted from the rows just written, not re-queried: the shard holds exactly these.
         return storeCounts(shardPk, countStatuses(rows));

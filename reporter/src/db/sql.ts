@@ -81,6 +81,11 @@ export const SHARD_COUNTS = 'SELECT status, count(*) AS n FROM results WHERE sha
 /** (passed, failed, error, skipped, pk) */
 export const SET_SHARD_COUNTS =
   'UPDATE shards SET passed = ?, failed = ?, error = ?, skipped = ? WHERE pk = ?';
+/** (run_pk): the run's stored results, all attempts, from the shards' counts (O(shards), no scan). */
+export const RUN_RESULT_COUNT = `SELECT coalesce(sum(s.passed + s.failed + s.error + s.skipped), 0) FROM shards s
+  JOIN attempts a ON a.pk = s.attempt_pk WHERE a.run_pk = ?`;
+/** (pk) */
+export const SHARD_RESULT_COUNT = 'SELECT passed + failed + error + skipped FROM shards WHERE pk = ?';
 /** (run_pk) */
 export const SHARDS_WITH_COUNTS = `SELECT a.number AS attempt, s.name, s.uploaded_at AS uploadedAt, s.passed, s.failed, s.error, s.skipped
   FROM shards s JOIN attempts a ON a.pk = s.attempt_pk WHERE a.run_pk = ? ORDER BY a.number, s.name`;

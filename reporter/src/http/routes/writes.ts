@@ -116,7 +116,13 @@ export function writeRoutes(ctx: RouteContext): Router {
       checkUploadCaps(results, caps);
       const mode = replace ? 'replace' : 'merge';
       const counts = await ticket.queued(() =>
-        stored(() => repo.writeShard({ runId, attempt, shard, now: now(), expectedTry }, results, mode)),
+        stored(() =>
+          repo.writeShard(
+            { runId, attempt, shard, now: now(), expectedTry, maxRunResults: caps.maxRunResults },
+            results,
+            mode,
+          ),
+        ),
       );
       return { counts, count: results.length };
     });
