@@ -5,7 +5,7 @@ import { PgStorage } from '../storage/pg-storage.js';
 import { isPostgresUrl, redactDbUrl } from '../storage/storage.js';
 
 /** Tables in foreign-key order; every column has the same name in both schemas. */
-const TABLES = ['runs', 'attempts', 'shards', 'property_sets', 'results'] as const;
+const TABLES = ['runs', 'attempts', 'shards', 'property_sets', 'tests', 'results'] as const;
 /** Rows per INSERT (one JSON parameter each). */
 const BATCH = 5000;
 

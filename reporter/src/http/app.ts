@@ -66,6 +66,7 @@ export function createApp(deps: AppDeps): express.Express {
       maxTestcases: l.maxTestcases ?? 200_000,
       maxFieldBytes: l.maxFieldBytes ?? 65_536,
       maxProperties: l.maxProperties ?? 1000,
+      maxRunResults: l.maxRunResults ?? 2_000_000,
     },
     read: requireAccess('read', deps.tokens),
     write: requireAccess('write', deps.tokens),

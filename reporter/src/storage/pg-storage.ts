@@ -14,12 +14,17 @@ import {
   type StoredResult,
   WriteConflictError,
 } from '../db/records.js';
+import { runCapError } from '../db/repository.js';
 import {
   type AttemptRow,
+  decodeTestIdentity,
   emptyToNull,
+  encodeTestIdentity,
   jsonOrNull,
   type ResultRow,
   type RunRow,
+  severityOf,
+  statusOf,
   toAttempt,
   toResult,
   toRun,
@@ -52,26 +57,26 @@ const Q = Object.fromEntries(Object.entries(SQL).map(([k, v]) => [k, toPg(v)])) 
   keyof typeof SQL,
   PgStatement
 >;
-/** The results columns' PostgreSQL types, in insertResult's positional order (RESULT_COLUMNS). */
+/** The results columns' PostgreSQL types, in INSERT_RESULT's positional order (sql.ts RESULT_COLUMNS). */
 const RESULT_TYPES = [
-  'bigint',
-  'bigint',
-  'integer',
-  'text',
-  'text',
-  'text',
-  'text',
-  'text',
-  'integer',
-  'text',
-  'double precision',
-  'text',
-  'text',
-  'text',
-  'text',
-  'text',
-  'bigint',
-  'text',
+  'bigint', // shard_pk
+  'bigint', // run_pk
+  'integer', // attempt_no
+  'bigint', // test_pk
+  'smallint', // status
+  'double precision', // duration_ms
+  'text', // file
+  'integer', // line
+  'text', // message
+  'text', // type
+  'text', // details
+  'text', // stdout
+  'text', // stderr
+  'bigint', // property_set
+  'text', // retries
+  'text', // suite
+  'text', // classname
+  'text', // name
 ] as const;
 const PG = {
   runForUpdate: forUpdate(Q.RUN_BY_KEY.text),
@@ -80,6 +85,10 @@ const PG = {
   insertResults: toPgBatchInsert(Q.INSERT_RESULT, RESULT_TYPES),
   upsertResults: toPgBatchInsert(Q.UPSERT_RESULT, RESULT_TYPES),
   insertPropertySets: orIgnore(toPgBatchInsert(Q.INSERT_PROPERTY_SET, ['text', 'text'])),
+  insertTests: toPgBatchInsert(Q.INSERT_TEST, ['bigint', 'text', 'text', 'text', 'text']),
+  // PostgreSQL only: the run's rows of many tests in one round trip.
+  tests:
+    'SELECT pk, test_id, suite, classname, name FROM tests WHERE run_pk = $1 AND test_id = ANY($2::text[])',
   // PostgreSQL only: the pks of many sets in one round trip.
   propertySets: 'SELECT hash, pk FROM property_sets WHERE hash = ANY($1::text[])',
   // Retention (PostgreSQL only; SQLite's are in db/retention.ts).
@@ -126,7 +135,9 @@ export function pgProblemOf(e: unknown): 'full' | 'readonly' | 'io' | undefined 
   const code = (e as { code?: unknown } | null)?.code;
   if (code === '53100') return 'full';
   if (code === '25006') return 'readonly';
-  if (typeof code === 'string' && (code.startsWith('08') || code.startsWith('57P'))) return 'io';
+  // Connection exceptions (08000-08006; not 08P01, a protocol violation: a bug, not the storage).
+  if (typeof code === 'string' && ((code.startsWith('08') && code !== '08P01') || code.startsWith('57P')))
+    return 'io';
   if (code === 'ECONNREFUSED' || code === 'ECONNRESET' || code === 'ETIMEDOUT' || code === 'EPIPE')
     return 'io';
   const msg = (e as Error | null)?.message ?? '';
@@ -362,6 +373,55 @@ export class PgStorage implements Storage {
     return jsonOf.map((j) => (j === null ? null : pks.get(hashOf.get(j)!)!));
   }
 
+  /**
+   * Each result's test key in the run, and its own identity where it differs from the one stored
+   * for its id (as Repository's testKey): the run's missing tests inserted in one statement
+   * (ON CONFLICT DO NOTHING), then all of them read back in one. Under the run's lock, so no other
+   * writer adds tests to this run meanwhile.
+   */
+  private async testKeys(
+    c: Db,
+    runPk: number,
+    results: readonly TestResult[],
+  ): Promise<[pk: number, suite: string | null, cls: string | null, name: string | null][]> {
+    const ids = results.map((r) => r.id);
+    for (let start = 0; start < results.length; start += BATCH_ROWS) {
+      const batch = results.slice(start, start + BATCH_ROWS);
+      const enc = batch.map((r) => encodeTestIdentity(r.id, r));
+      await c.query(PG.insertTests, [
+        batch.map(() => runPk),
+        batch.map((r) => r.id),
+        enc.map((e) => e.suite),
+        enc.map((e) => e.classname),
+        enc.map((e) => e.name),
+      ]);
+    }
+    const stored = new Map<
+      string,
+      { pk: number; suite: string | null; classname: string | null; name: string | null }
+    >();
+    for (let start = 0; start < ids.length; start += BATCH_ROWS * 5) {
+      const rows = (await c.query(PG.tests, [runPk, ids.slice(start, start + BATCH_ROWS * 5)])).rows as {
+        pk: number;
+        test_id: string;
+        suite: string | null;
+        classname: string | null;
+        name: string | null;
+      }[];
+      for (const row of rows) stored.set(row.test_id, row);
+    }
+    return results.map((r) => {
+      const row = stored.get(r.id)!;
+      const t = decodeTestIdentity(r.id, row.suite, row.classname, row.name);
+      return [
+        row.pk,
+        r.suite === t.suite ? null : r.suite,
+        r.classname === t.classname ? null : r.classname,
+        r.name === t.name ? null : r.name,
+      ];
+    });
+  }
+
   private async insertAll(
     c: Db,
     statement: string,
@@ -372,22 +432,21 @@ export class PgStorage implements Storage {
   ): Promise<void> {
     checkResultCaps(results, this.caps);
     const sets = await this.propertySets(c, results);
+    const keys = await this.testKeys(c, runPk, results);
     for (let start = 0; start < results.length; start += BATCH_ROWS) {
       const batch = results.slice(start, start + BATCH_ROWS);
       const cols: unknown[][] = RESULT_TYPES.map(() => new Array(batch.length));
       batch.forEach((r, i) => {
+        const [testPk, suite, classname, name] = keys[start + i]!;
         const v = [
           shardPk,
           runPk,
           attempt,
-          r.id,
-          r.suite,
-          r.classname,
-          r.name,
+          testPk,
+          severityOf(r.status),
+          r.durationMs,
           r.file ?? null,
           r.line ?? null,
-          r.status,
-          r.durationMs,
           r.message ?? null,
           r.type ?? null,
           r.details ?? null,
@@ -395,6 +454,9 @@ export class PgStorage implements Storage {
           r.stderr ?? null,
           sets[start + i],
           emptyToNull(r.retries),
+          suite,
+          classname,
+          name,
         ];
         for (let k = 0; k < v.length; k++) cols[k]![i] = v[k];
       });
@@ -413,16 +475,38 @@ export class PgStorage implements Storage {
     return counts;
   }
 
-  private async replaceShard(c: Db, w: Omit<ResultsWrite, 'replace'>): Promise<StatusCounts> {
+  /** One shard's write (Repository.writeShard): replace its rows, or merge per test; the run cap inside. */
+  private async writeShard(c: Db, w: ResultsWrite): Promise<StatusCounts> {
     const runPk = await this.ensureRun(c, w.runId, w.now, w.attempt, w.expectedTry);
-    const shardPk = await this.ensureShard(
-      c,
-      await this.ensureAttempt(c, w.runId, runPk, w.attempt, w.now),
-      w.shard,
-      w.now,
-    );
-    await c.query(Q.DELETE_SHARD_RESULTS.text, [shardPk]);
+    const attemptPk = await this.ensureAttempt(c, w.runId, runPk, w.attempt, w.now);
+    const shardPk = await this.ensureShard(c, attemptPk, w.shard, w.now);
+    // The run's other shards, from their stored counts (O(shards)): what this shard adds to.
+    const cap = w.maxRunResults;
+    const others =
+      cap === undefined
+        ? 0
+        : pluck<number>(await c.query(Q.RUN_RESULT_COUNT.text, [runPk]))[0]! -
+          pluck<number>(await c.query(Q.SHARD_RESULT_COUNT.text, [shardPk]))[0]!;
+    const checkRunCap = (shardTotal: number) => {
+      if (cap !== undefined && others + shardTotal > cap)
+        throw runCapError(w.runId, cap, others + shardTotal);
+    };
+    if (!w.replace) {
+      await this.insertAll(c, PG.upsertResults, runPk, w.attempt, shardPk, w.results);
+      const counts: StatusCounts = { total: 0, passed: 0, failed: 0, error: 0, skipped: 0 };
+      for (const { status, n } of (await c.query(Q.SHARD_COUNTS.text, [shardPk])).rows as {
+        status: number;
+        n: number;
+      }[]) {
+        counts[statusOf(status)] += n;
+        counts.total += n;
+      }
+      checkRunCap(counts.total);
+      return this.storeCounts(c, shardPk, counts);
+    }
     const rows = hasDuplicateIds(w.results) ? dedupeById(w.results) : w.results;
+    checkRunCap(rows.length);
+    await c.query(Q.DELETE_SHARD_RESULTS.text, [shardPk]);
     await this.insertAll(c, PG.insertResults, runPk, w.attempt, shardPk, rows);
     return this.storeCounts(c, shardPk, countStatuses(rows));
   }
@@ -459,6 +543,7 @@ export class PgStorage implements Storage {
         const history = first<{ pk: number }>(await c.query(PG.insertHistory, [now, row.pk]))!.pk;
         await c.query(Q.MOVE_ATTEMPTS.text, [history, row.pk]);
         await c.query(Q.MOVE_RESULTS.text, [history, row.pk]);
+        await c.query(Q.MOVE_TESTS.text, [history, row.pk]);
         await c.query(Q.BUMP_TRY.text, [now, row.pk]);
       }
       return { run: toRun(first<RunRow>(await c.query(Q.RUN_BY_KEY.text, [runId]))!), superseded };
@@ -491,26 +576,7 @@ export class PgStorage implements Storage {
   }
 
   writeResults(w: ResultsWrite): Promise<StatusCounts> {
-    return this.write(async (c) => {
-      if (w.replace) return this.replaceShard(c, w);
-      const runPk = await this.ensureRun(c, w.runId, w.now, w.attempt, w.expectedTry);
-      const shardPk = await this.ensureShard(
-        c,
-        await this.ensureAttempt(c, w.runId, runPk, w.attempt, w.now),
-        w.shard,
-        w.now,
-      );
-      await this.insertAll(c, PG.upsertResults, runPk, w.attempt, shardPk, w.results);
-      const counts: StatusCounts = { total: 0, passed: 0, failed: 0, error: 0, skipped: 0 };
-      for (const { status, n } of (await c.query(Q.SHARD_COUNTS.text, [shardPk])).rows as {
-        status: keyof StatusCounts;
-        n: number;
-      }[]) {
-        counts[status] += n;
-        counts.total += n;
-      }
-      return this.storeCounts(c, shardPk, counts);
-    });
+    return this.write((c) => this.writeShard(c, w));
   }
 
   async ingestJUnit(upload: ParseRequest, target: StoreTarget): Promise<StatusCounts> {
@@ -518,13 +584,15 @@ export class PgStorage implements Storage {
     const results = await this.parser.parse(upload);
     if (target.caps) checkUploadCaps(results, target.caps);
     return this.write((c) =>
-      this.replaceShard(c, {
+      this.writeShard(c, {
         runId: target.runId,
         attempt: target.attempt,
         shard: target.shard,
         results,
         now: target.now,
         expectedTry: target.expectedTry,
+        replace: true,
+        maxRunResults: target.caps?.maxRunResults,
       }),
     );
   }
@@ -561,8 +629,10 @@ export class PgStorage implements Storage {
   }
 
   async attemptPage(q: AttemptPageQuery): Promise<StoredResult[]> {
+    // (run_pk, afterId ?? '', attempt, filter x3, afterId x3, afterShard, limit): sql.ts's order.
     const r = await this.query(Q.ATTEMPT_PAGE.text, [
       q.runPk,
+      q.after?.[0] ?? '',
       q.attempt,
       q.filter,
       q.filter,

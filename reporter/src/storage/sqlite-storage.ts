@@ -71,8 +71,8 @@ export class SqliteStorage implements Storage {
   }
 
   writeResults(w: ResultsWrite): Promise<StatusCounts> {
-    const write = w.replace ? this.repo.replaceShard : this.repo.upsertResults;
-    return this.stored(() => write(w.runId, w.attempt, w.shard, w.results, w.now, w.expectedTry));
+    const { results, replace, ...target } = w;
+    return this.stored(() => this.repo.writeShard(target, results, replace ? 'replace' : 'merge'));
   }
 
   ingestJUnit(...[upload, target]: Parameters<Storage['ingestJUnit']>): Promise<StatusCounts> {

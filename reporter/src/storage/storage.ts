@@ -38,6 +38,8 @@ export interface ResultsWrite {
   expectedTry?: number | undefined;
   /** true: the shard's rows are replaced; false: upserted per test id. */
   replace: boolean;
+  /** Most results the run may hold, all attempts (413 too_many_results past it); undefined: no cap. */
+  maxRunResults?: number | undefined;
 }
 
 /** The reads that grow with a run (summary, current tests, decision); `report` streams separately. */

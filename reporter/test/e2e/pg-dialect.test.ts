@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import * as SQL from '../../src/db/sql.js';
 import { orIgnore, toPg, toPgBatchInsert } from '../../src/storage/dialect.js';
 import { MIGRATION_LOCK_KEY, migratePg, PG_MIGRATIONS } from '../../src/storage/pg-migrations.js';
+import { pgProblemOf } from '../../src/storage/pg-storage.js';
 import { type PgCluster, startPostgres } from '../helpers/postgres.js';
 
 // The dialect function on every SQL text of db/sql.ts (what the SQLite repository prepares), each converted and
@@ -75,6 +76,21 @@ describe('toPg (pure)', () => {
   });
 });
 
+describe('pgProblemOf: which PostgreSQL errors are the storage, not the request', () => {
+  it('disk full, read-only and lost connections are storage faults; a protocol error or a constraint is not', () => {
+    expect(pgProblemOf({ code: '53100' })).toBe('full');
+    expect(pgProblemOf({ code: '25006' })).toBe('readonly');
+    expect(pgProblemOf({ code: '08006' })).toBe('io');
+    expect(pgProblemOf({ code: '57P01' })).toBe('io');
+    expect(pgProblemOf({ code: 'ECONNREFUSED' })).toBe('io');
+    expect(pgProblemOf(new Error('Connection terminated unexpectedly'))).toBe('io');
+    // A bind-count mismatch (our bug) must surface as a 500, not hide as "storage unavailable".
+    expect(pgProblemOf({ code: '08P01' })).toBeUndefined();
+    expect(pgProblemOf({ code: '23505' })).toBeUndefined();
+    expect(pgProblemOf(new Error('syntax error'))).toBeUndefined();
+  });
+});
+
 describe('every statement of db/sql.ts on a real PostgreSQL', () => {
   it('converts and is prepared by PostgreSQL against the PG schema (parsed, typed, planned)', async () => {
     const client = new pg.Client({ connectionString: url });
@@ -103,7 +119,7 @@ describe('every statement of db/sql.ts on a real PostgreSQL', () => {
         "SELECT table_name, column_name FROM information_schema.columns WHERE collation_name = 'C' ORDER BY 1, 2",
       );
       expect(cols.rows.map((r) => `${r.table_name}.${r.column_name}`)).toEqual(
-        expect.arrayContaining(['results.test_id', 'runs.run_id', 'shards.name']),
+        expect.arrayContaining(['tests.test_id', 'runs.run_id', 'shards.name']),
       );
       // Column names come back as SQLite gives them (camelCase aliases included).
       const shards = await client.query(toPg(SQL.SHARDS).text, [1]);

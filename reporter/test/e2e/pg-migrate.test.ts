@@ -62,19 +62,19 @@ function seed(): number {
       NOW,
     );
     if (run === 0) {
-      repo.replaceShard(id, 1, 'old', [result(run, 9, 1, 1)], NOW);
+      repo.writeShard({ runId: id, attempt: 1, shard: 'old', now: NOW }, [result(run, 9, 1, 1)], 'replace');
       repo.newTry(id, NOW);
     }
     for (let shard = 0; shard < 4; shard++) {
       const rows = Array.from({ length: PER_SHARD }, (_, i) => result(run, shard, i, 1));
-      repo.replaceShard(id, 1, `${shard + 1}/4`, rows, NOW);
+      repo.writeShard({ runId: id, attempt: 1, shard: `${shard + 1}/4`, now: NOW }, rows, 'replace');
       total += rows.length;
     }
     repo.patchAttempt(id, 1, { threads: 8, decision: { action: 'retry', line: 'RETRY' } }, NOW);
     const reruns = Array.from({ length: PER_SHARD }, (_, i) => i)
       .filter((i) => i % 50 === 0)
       .map((i) => result(run, 0, i, 2));
-    repo.replaceShard(id, 2, 'default', reruns, NOW);
+    repo.writeShard({ runId: id, attempt: 2, shard: 'default', now: NOW }, reruns, 'replace');
   }
   db.close();
   return total;

@@ -96,7 +96,16 @@ export function writeRoutes(ctx: RouteContext): Router {
       );
       checkUploadCaps(results, caps);
       const counts = await ticket.queued(() =>
-        store.writeResults({ runId, attempt, shard, results, now: now(), expectedTry, replace }),
+        store.writeResults({
+          runId,
+          attempt,
+          shard,
+          results,
+          now: now(),
+          expectedTry,
+          replace,
+          maxRunResults: caps.maxRunResults,
+        }),
       );
       return { counts, count: results.length };
     });
