@@ -50,6 +50,10 @@ export const ConfigSchema = z
           .filter((h) => h.length > 0),
       )
       .optional(),
+    /** Runs not written for this many days are removed by the retention job; 0 = keep forever. */
+    retentionDays: intIn(0, 36_500).default(90),
+    /** How often the retention job runs (its first pass comes at most 5 s after start). */
+    retentionIntervalMs: intIn(100, 7 * 24 * 3_600_000).default(3_600_000),
     logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
     token,
     readToken: token,
@@ -89,6 +93,8 @@ const ENV: Record<string, keyof Config> = {
   DOZHIM_MAX_FIELD_BYTES: 'maxFieldBytes',
   DOZHIM_MAX_PROPERTIES: 'maxProperties',
   DOZHIM_ALLOWED_HOSTS: 'allowedHosts',
+  DOZHIM_RETENTION_DAYS: 'retentionDays',
+  DOZHIM_RETENTION_INTERVAL_MS: 'retentionIntervalMs',
   DOZHIM_LOG_LEVEL: 'logLevel',
   DOZHIM_TOKEN: 'token',
   DOZHIM_READ_TOKEN: 'readToken',
@@ -146,6 +152,14 @@ export function loadConfig(
       '--allowed-hosts <list>',
       'Host header names accepted, comma-separated, or * (env DOZHIM_ALLOWED_HOSTS, default loopback names on loopback)',
     )
+    .option(
+      '--retention-days <n>',
+      'remove runs not written for this many days; 0 = keep forever (env DOZHIM_RETENTION_DAYS, default 90)',
+    )
+    .option(
+      '--retention-interval <ms>',
+      'how often the retention job runs (env DOZHIM_RETENTION_INTERVAL_MS, default 3600000)',
+    )
     .option('--log-level <level>', 'pino level or silent (env DOZHIM_LOG_LEVEL, default info)')
     .exitOverride()
     .configureOutput({ writeOut: write, writeErr: write })
@@ -178,6 +192,8 @@ export function loadConfig(
     maxFieldBytes: flags.maxFieldBytes,
     maxProperties: flags.maxProperties,
     allowedHosts: flags.allowedHosts,
+    retentionDays: flags.retentionDays,
+    retentionIntervalMs: flags.retentionInterval,
     logLevel: flags.logLevel,
   };
   for (const [k, v] of Object.entries(fromFlags)) if (v !== undefined) raw[k] = v;

@@ -11,6 +11,7 @@ import { errorMiddleware, notFound } from './errors.js';
 import { type Metrics, measure } from './metrics.js';
 import { opsRoutes } from './routes/ops.js';
 import { readRoutes } from './routes/reads.js';
+import { type DeleteRun, runsDeleteRoutes } from './routes/runs-delete.js';
 import { writeRoutes } from './routes/writes.js';
 import { allowHosts, redactUrl, securityHeaders } from './security.js';
 
@@ -34,6 +35,8 @@ export interface AppDeps {
   allowedHosts?: readonly string[] | undefined;
   /** Clock, ISO 8601 (injectable for tests). */
   now?: () => string;
+  /** DELETE /api/v1/runs/:runId (routes/runs-delete.ts); without it the route is not mounted. */
+  deleteRun?: DeleteRun;
 }
 
 /** The reporter's HTTP API, without listening (main.ts listens; tests may mount it anywhere). */
@@ -93,6 +96,7 @@ export function createApp(deps: AppDeps): express.Express {
   app.use(opsRoutes(ctx));
   app.use(readRoutes(ctx));
   app.use(writeRoutes(ctx));
+  if (deps.deleteRun) app.use(runsDeleteRoutes(ctx, deps.deleteRun));
   app.use(notFound);
   app.use(errorMiddleware(deps.logger));
   return app;

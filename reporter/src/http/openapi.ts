@@ -95,6 +95,18 @@ function routes(): RouteConfig[] {
       responses: { 200: json(RunDetail, 'The run'), ...errors(400, 401, 403, 404, 421) },
     },
     {
+      method: 'delete',
+      path: runPath,
+      summary:
+        'Delete a run: every try, attempt, shard and result. The id can then be used again from attempt 1',
+      security: write,
+      request: { params: RunParams },
+      responses: {
+        204: { description: 'Deleted' },
+        ...errors(400, 401, 403, 404, 421, 503),
+      },
+    },
+    {
       method: 'get',
       path: `${runPath}/tests`,
       summary: 'Test records: current state (no attempt) or one attempt',
