@@ -1,4 +1,4 @@
-import { Command, CommanderError } from 'commander';
+import { Command, CommanderError, Option } from 'commander';
 import { z } from 'zod';
 
 /** Parses `52428800`, `50mb`, `512kb`, `1gb` (binary units) into bytes. */
@@ -19,45 +19,198 @@ const size = z.string().transform((s, ctx) => {
 });
 
 const intIn = (min: number, max: number) => z.coerce.number().int().min(min).max(max);
-const token = z.string().min(8, 'tokens must be at least 8 characters').optional();
+const token = z.string().min(8, 'tokens must be at least 8 characters');
+
+/**
+ * One row of the reporter's configuration. The row is the only place a setting is named: its flag,
+ * its help line (ending in `(env NAME, default VALUE)`), its environment variable, its zod schema and
+ * its default are all read from it by loadConfig. Adding a setting is adding a row.
+ */
+export interface ConfigRow<S extends z.ZodType = z.ZodType> {
+  /** Commander flag, e.g. `--port <port>`. Absent: environment only (a secret never goes on a command line). */
+  flag?: string;
+  env: string;
+  /** What the setting does; the environment variable and the default are appended. */
+  help: string;
+  /** Validates the text of the flag or variable (strings in, the typed value out). */
+  schema: S;
+  /** The typed value when neither flag nor variable is set. Absent: the key stays undefined. */
+  default?: z.output<S>;
+  /** How help shows the default: required when it is not `String(default)` or there is none. */
+  defaultText?: string;
+}
+
+/** Keeps a row's literal `default` type, so the Config type knows which keys are always set. */
+function row<S extends z.ZodType, D extends z.output<S> | undefined = undefined>(
+  spec: ConfigRow<S> & { default?: D },
+): ConfigRow<S> & { default: D } {
+  return spec as ConfigRow<S> & { default: D };
+}
+
+/** Rows in help order. */
+export const CONFIG_TABLE = {
+  port: row({
+    flag: '--port <port>',
+    env: 'DOZHIM_PORT',
+    help: 'port to listen on; 0 = ephemeral',
+    schema: intIn(0, 65535),
+    default: 8080,
+  }),
+  host: row({
+    flag: '--host <host>',
+    env: 'DOZHIM_HOST',
+    help: 'address to bind; 0.0.0.0 in containers',
+    schema: z.string().min(1),
+    default: '127.0.0.1',
+  }),
+  db: row({
+    flag: '--db <path>',
+    env: 'DOZHIM_DB',
+    help: 'SQLite file, created with its folder',
+    schema: z.string().min(1),
+    default: './data/dozhim.sqlite',
+  }),
+  maxBodyBytes: row({
+    flag: '--max-body <size>',
+    env: 'DOZHIM_MAX_BODY',
+    help: 'largest request body, also after gunzip',
+    schema: size.pipe(z.number().int().min(1024, 'max body must be at least 1kb')),
+    default: 50 * 1024 * 1024,
+    defaultText: '50mb',
+  }),
+  maxBatch: row({
+    flag: '--max-batch <n>',
+    env: 'DOZHIM_MAX_BATCH',
+    help: 'most results per JSON upload',
+    schema: intIn(1, 1_000_000),
+    default: 10_000,
+  }),
+  maxQueuedUploads: row({
+    flag: '--max-queued-uploads <n>',
+    env: 'DOZHIM_MAX_QUEUED_UPLOADS',
+    help: 'uploads received or waiting at once; more get 503',
+    schema: intIn(1, 10_000),
+    default: 32,
+  }),
+  requestTimeoutMs: row({
+    flag: '--request-timeout <ms>',
+    env: 'DOZHIM_REQUEST_TIMEOUT_MS',
+    help: 'time to receive a whole request',
+    schema: intIn(1000, 3_600_000),
+    default: 120_000,
+  }),
+  headersTimeoutMs: row({
+    flag: '--headers-timeout <ms>',
+    env: 'DOZHIM_HEADERS_TIMEOUT_MS',
+    help: 'time to receive the request headers',
+    schema: intIn(500, 3_600_000),
+    // Unset: main.ts takes min(30 s, requestTimeoutMs).
+    defaultText: 'min(30000, request timeout)',
+  }),
+  drainTimeoutMs: row({
+    flag: '--drain-timeout <ms>',
+    env: 'DOZHIM_DRAIN_TIMEOUT_MS',
+    help: 'on SIGTERM, time in-flight requests get before queued uploads get 503 and sockets close',
+    schema: intIn(1000, 600_000),
+    default: 10_000,
+  }),
+  maxUploadsPerClient: row({
+    flag: '--max-uploads-per-client <n>',
+    env: 'DOZHIM_MAX_UPLOADS_PER_CLIENT',
+    help: 'upload slots one remote address may hold',
+    schema: intIn(1, 10_000),
+    // Unset: admission.ts leaves an eighth of maxQueuedUploads free, so one address never holds every slot.
+    defaultText: 'all but an eighth of --max-queued-uploads',
+  }),
+  maxTestcases: row({
+    flag: '--max-testcases <n>',
+    env: 'DOZHIM_MAX_TESTCASES',
+    help: 'most testcases in one upload',
+    schema: intIn(1, 10_000_000),
+    default: 200_000,
+  }),
+  maxFieldBytes: row({
+    flag: '--max-field-bytes <n>',
+    env: 'DOZHIM_MAX_FIELD_BYTES',
+    help: 'most UTF-8 bytes in a test id, name, classname, suite or file',
+    schema: intIn(256, 16 * 1024 * 1024),
+    default: 65_536,
+  }),
+  maxProperties: row({
+    flag: '--max-properties <n>',
+    env: 'DOZHIM_MAX_PROPERTIES',
+    help: "most properties on one testcase, its suite's included",
+    schema: intIn(0, 1_000_000),
+    default: 1000,
+  }),
+  allowedHosts: row({
+    flag: '--allowed-hosts <list>',
+    env: 'DOZHIM_ALLOWED_HOSTS',
+    help: 'Host header names accepted, comma-separated, or *',
+    // Host names without port, lower case. Unset: see allowedHosts() below.
+    schema: z.string().transform((s) =>
+      s
+        .split(',')
+        .map((h) => h.trim().toLowerCase())
+        .filter((h) => h.length > 0),
+    ),
+    defaultText: 'loopback names on loopback',
+  }),
+  retentionDays: row({
+    flag: '--retention-days <n>',
+    env: 'DOZHIM_RETENTION_DAYS',
+    help: 'remove runs not written for this many days; 0 = keep forever',
+    schema: intIn(0, 36_500),
+    default: 90,
+  }),
+  retentionIntervalMs: row({
+    flag: '--retention-interval <ms>',
+    env: 'DOZHIM_RETENTION_INTERVAL_MS',
+    help: 'how often the retention job runs (the first pass at most 5 s after start)',
+    schema: intIn(100, 7 * 24 * 3_600_000),
+    default: 3_600_000,
+  }),
+  logLevel: row({
+    flag: '--log-level <level>',
+    env: 'DOZHIM_LOG_LEVEL',
+    help: 'pino level or silent',
+    schema: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']),
+    default: 'info',
+  }),
+  token: row({
+    env: 'DOZHIM_TOKEN',
+    help: 'write token: writes need Authorization: Bearer <token>',
+    schema: token,
+    defaultText: 'unset, writes open',
+  }),
+  readToken: row({
+    env: 'DOZHIM_READ_TOKEN',
+    help: 'read token: reads need it or the write token; needs DOZHIM_TOKEN',
+    schema: token,
+    defaultText: 'unset, reads open',
+  }),
+};
+
+type Table = typeof CONFIG_TABLE;
+export type ConfigKey = keyof Table;
+type Shape = {
+  [K in ConfigKey]: Table[K]['default'] extends undefined
+    ? z.ZodOptional<Table[K]['schema']>
+    : z.ZodDefault<Table[K]['schema']>;
+};
+
+type Row = readonly [ConfigKey, ConfigRow];
+export const CONFIG_ROWS: readonly Row[] = Object.entries(CONFIG_TABLE) as unknown as Row[];
 
 export const ConfigSchema = z
-  .object({
-    port: intIn(0, 65535).default(8080),
-    host: z.string().min(1).default('127.0.0.1'),
-    db: z.string().min(1).default('./data/dozhim.sqlite'),
-    maxBodyBytes: size
-      .pipe(z.number().int().min(1024, 'max body must be at least 1kb'))
-      .default(50 * 1024 * 1024),
-    maxBatch: intIn(1, 1_000_000).default(10_000),
-    maxQueuedUploads: intIn(1, 10_000).default(32),
-    requestTimeoutMs: intIn(1000, 3_600_000).default(120_000),
-    drainTimeoutMs: intIn(1000, 600_000).default(10_000),
-    /** Unset: min(30 s, requestTimeoutMs). */
-    headersTimeoutMs: intIn(500, 3_600_000).optional(),
-    /** Unset: all but an eighth of maxQueuedUploads (admission.ts), so one address never holds every slot. */
-    maxUploadsPerClient: intIn(1, 10_000).optional(),
-    maxTestcases: intIn(1, 10_000_000).default(200_000),
-    maxFieldBytes: intIn(256, 16 * 1024 * 1024).default(65_536),
-    maxProperties: intIn(0, 1_000_000).default(1000),
-    /** Comma-separated Host names (no port) or `*`. Unset: loopback names when bound to loopback, else any. */
-    allowedHosts: z
-      .string()
-      .transform((s) =>
-        s
-          .split(',')
-          .map((h) => h.trim().toLowerCase())
-          .filter((h) => h.length > 0),
-      )
-      .optional(),
-    /** Runs not written for this many days are removed by the retention job; 0 = keep forever. */
-    retentionDays: intIn(0, 36_500).default(90),
-    /** How often the retention job runs (its first pass comes at most 5 s after start). */
-    retentionIntervalMs: intIn(100, 7 * 24 * 3_600_000).default(3_600_000),
-    logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
-    token,
-    readToken: token,
-  })
+  .object(
+    Object.fromEntries(
+      CONFIG_ROWS.map(([key, r]) => [
+        key,
+        r.default === undefined ? r.schema.optional() : r.schema.default(r.default as never),
+      ]),
+    ) as Shape,
+  )
   // A read token alone would close reads and leave writes open: refuse that at start.
   .refine((c) => !c.readToken || c.token, {
     message:
@@ -66,6 +219,15 @@ export const ConfigSchema = z
   });
 
 export type Config = z.infer<typeof ConfigSchema>;
+
+/** A row's help line: what it does, then `(env NAME, default VALUE)`. */
+export function configHelp(r: ConfigRow): string {
+  return `${r.help} (env ${r.env}, default ${defaultText(r)})`;
+}
+
+function defaultText(r: ConfigRow): string {
+  return r.defaultText ?? String(r.default);
+}
 
 /** Bad flags or variables: message for the user, and the process exit code (2; 0 for --help). */
 export class ConfigError extends Error {
@@ -78,28 +240,6 @@ export class ConfigError extends Error {
   }
 }
 
-const ENV: Record<string, keyof Config> = {
-  DOZHIM_PORT: 'port',
-  DOZHIM_HOST: 'host',
-  DOZHIM_DB: 'db',
-  DOZHIM_MAX_BODY: 'maxBodyBytes',
-  DOZHIM_MAX_BATCH: 'maxBatch',
-  DOZHIM_MAX_QUEUED_UPLOADS: 'maxQueuedUploads',
-  DOZHIM_REQUEST_TIMEOUT_MS: 'requestTimeoutMs',
-  DOZHIM_HEADERS_TIMEOUT_MS: 'headersTimeoutMs',
-  DOZHIM_DRAIN_TIMEOUT_MS: 'drainTimeoutMs',
-  DOZHIM_MAX_UPLOADS_PER_CLIENT: 'maxUploadsPerClient',
-  DOZHIM_MAX_TESTCASES: 'maxTestcases',
-  DOZHIM_MAX_FIELD_BYTES: 'maxFieldBytes',
-  DOZHIM_MAX_PROPERTIES: 'maxProperties',
-  DOZHIM_ALLOWED_HOSTS: 'allowedHosts',
-  DOZHIM_RETENTION_DAYS: 'retentionDays',
-  DOZHIM_RETENTION_INTERVAL_MS: 'retentionIntervalMs',
-  DOZHIM_LOG_LEVEL: 'logLevel',
-  DOZHIM_TOKEN: 'token',
-  DOZHIM_READ_TOKEN: 'readToken',
-};
-
 /** Flags win over environment variables, which win over defaults. Tokens come from the environment only. */
 export function loadConfig(
   argv: readonly string[],
@@ -108,62 +248,20 @@ export function loadConfig(
 ): Config {
   const program = new Command('dozhim-reporter')
     .description('Stores per-run, per-attempt test results for CI-level retries (see reporter/README.md).')
-    .option('--port <port>', 'port to listen on; 0 = ephemeral (env DOZHIM_PORT, default 8080)')
-    .option('--host <host>', 'address to bind; 0.0.0.0 in containers (env DOZHIM_HOST, default 127.0.0.1)')
-    .option(
-      '--db <path>',
-      'SQLite file, created with its folder (env DOZHIM_DB, default ./data/dozhim.sqlite)',
-    )
-    .option(
-      '--max-body <size>',
-      'largest request body, also after gunzip (env DOZHIM_MAX_BODY, default 50mb)',
-    )
-    .option('--max-batch <n>', 'most results per JSON upload (env DOZHIM_MAX_BATCH, default 10000)')
-    .option(
-      '--max-queued-uploads <n>',
-      'uploads received or waiting at once; more get 503 (env DOZHIM_MAX_QUEUED_UPLOADS, default 32)',
-    )
-    .option(
-      '--request-timeout <ms>',
-      'time to receive a whole request (env DOZHIM_REQUEST_TIMEOUT_MS, default 120000)',
-    )
-    .option(
-      '--headers-timeout <ms>',
-      'time to receive the request headers (env DOZHIM_HEADERS_TIMEOUT_MS, default min(30000, request timeout))',
-    )
-    .option(
-      '--drain-timeout <ms>',
-      'on SIGTERM, time in-flight requests get before queued uploads get 503 and sockets close (env DOZHIM_DRAIN_TIMEOUT_MS, default 10000)',
-    )
-    .option(
-      '--max-uploads-per-client <n>',
-      'upload slots one remote address may hold (env DOZHIM_MAX_UPLOADS_PER_CLIENT, default all but an eighth of --max-queued-uploads)',
-    )
-    .option('--max-testcases <n>', 'most testcases in one upload (env DOZHIM_MAX_TESTCASES, default 200000)')
-    .option(
-      '--max-field-bytes <n>',
-      'most UTF-8 bytes in a test id, name, classname, suite or file (env DOZHIM_MAX_FIELD_BYTES, default 65536)',
-    )
-    .option(
-      '--max-properties <n>',
-      "most properties on one testcase, its suite's included (env DOZHIM_MAX_PROPERTIES, default 1000)",
-    )
-    .option(
-      '--allowed-hosts <list>',
-      'Host header names accepted, comma-separated, or * (env DOZHIM_ALLOWED_HOSTS, default loopback names on loopback)',
-    )
-    .option(
-      '--retention-days <n>',
-      'remove runs not written for this many days; 0 = keep forever (env DOZHIM_RETENTION_DAYS, default 90)',
-    )
-    .option(
-      '--retention-interval <ms>',
-      'how often the retention job runs (env DOZHIM_RETENTION_INTERVAL_MS, default 3600000)',
-    )
-    .option('--log-level <level>', 'pino level or silent (env DOZHIM_LOG_LEVEL, default info)')
     .exitOverride()
     .configureOutput({ writeOut: write, writeErr: write })
     .helpOption('-h, --help', 'show this help');
+  const flagOf = new Map<ConfigKey, Option>();
+  for (const [key, r] of CONFIG_ROWS) {
+    if (!r.flag) continue;
+    const option = new Option(r.flag, configHelp(r));
+    program.addOption(option);
+    flagOf.set(key, option);
+  }
+  const envOnly = CONFIG_ROWS.filter(([, r]) => !r.flag).map(([, r]) => r);
+  const width = Math.max(...envOnly.map((r) => r.env.length));
+  const lines = envOnly.map((r) => `  ${r.env.padEnd(width)}  ${r.help} (default ${defaultText(r)})`);
+  program.addHelpText('after', `\nEnvironment only (never a flag):\n${lines.join('\n')}`);
   try {
     program.parse(argv, { from: 'user' });
   } catch (e) {
@@ -175,33 +273,16 @@ export function loadConfig(
   }
   const flags = program.opts<Record<string, string | undefined>>();
   const raw: Record<string, string | undefined> = {};
-  for (const [name, key] of Object.entries(ENV))
-    if (env[name] !== undefined && env[name] !== '') raw[key] = env[name];
-  const fromFlags: Record<string, string | undefined> = {
-    port: flags.port,
-    host: flags.host,
-    db: flags.db,
-    maxBodyBytes: flags.maxBody,
-    maxBatch: flags.maxBatch,
-    maxQueuedUploads: flags.maxQueuedUploads,
-    requestTimeoutMs: flags.requestTimeout,
-    headersTimeoutMs: flags.headersTimeout,
-    drainTimeoutMs: flags.drainTimeout,
-    maxUploadsPerClient: flags.maxUploadsPerClient,
-    maxTestcases: flags.maxTestcases,
-    maxFieldBytes: flags.maxFieldBytes,
-    maxProperties: flags.maxProperties,
-    allowedHosts: flags.allowedHosts,
-    retentionDays: flags.retentionDays,
-    retentionIntervalMs: flags.retentionInterval,
-    logLevel: flags.logLevel,
-  };
-  for (const [k, v] of Object.entries(fromFlags)) if (v !== undefined) raw[k] = v;
+  for (const [key, r] of CONFIG_ROWS) {
+    const fromFlag = flagOf.has(key) ? flags[flagOf.get(key)!.attributeName()] : undefined;
+    const fromEnv = env[r.env] === '' ? undefined : env[r.env];
+    raw[key] = fromFlag ?? fromEnv;
+  }
   const parsed = ConfigSchema.safeParse(raw);
   if (!parsed.success) {
     const lines = parsed.error.issues.map((i) => {
       const key = String(i.path[0] ?? '');
-      const envName = Object.entries(ENV).find(([, k]) => k === key)?.[0];
+      const envName = CONFIG_TABLE[key as ConfigKey]?.env;
       return `  ${key}${envName ? ` (${envName})` : ''}: ${i.message}`;
     });
     throw new ConfigError(`invalid configuration:\n${lines.join('\n')}`, 2);

@@ -17,38 +17,50 @@ import type Database from 'better-sqlite3';
  * `results.property_set` that every insert would pay for. See reporter/README.md, Retention.
  */
 
+/**
+ * The SQL texts, in the style of db/sql.ts (positional `?` only, standard SQL, parameter order next
+ * to each), so the PostgreSQL storage can run the same texts through its dialect function.
+ */
+export const RETENTION_SQL = {
+  /** (run_id) */
+  runPk: 'SELECT pk FROM runs WHERE run_id = ? AND superseded_by IS NULL',
+  /**
+   * (run_id || '#try', run_id || '#trz', pk). History rows are `<id>#try<n>`: a range of the run_id
+   * UNIQUE index (run ids never contain '#', and 'z' follows 'y'), so no scan of runs.
+   */
+  history: 'SELECT pk FROM runs WHERE run_id > ? AND run_id < ? AND superseded_by = ?',
+  /**
+   * (cutoff, limit). Current rows (history rows go with their run), oldest first, so an interrupted
+   * pass removed the oldest. No index on updated_at: one row per pipeline run, a scan of runs is
+   * ~1 ms at 45 000 runs, far less than deleting one run's results (README, Retention).
+   */
+  expired: `SELECT pk, run_id AS "runId" FROM runs WHERE superseded_by IS NULL AND updated_at < ?
+    ORDER BY updated_at, pk LIMIT ?`,
+  // Leaf first, each an index range. The cascades would do the same; explicit deletes keep the
+  // outcome independent of the connection's foreign_keys setting.
+  /** (run pk) */
+  deleteResults: `DELETE FROM results WHERE shard_pk IN
+    (SELECT s.pk FROM attempts a JOIN shards s ON s.attempt_pk = a.pk WHERE a.run_pk = ?)`,
+  /** (run pk) */
+  deleteShards: 'DELETE FROM shards WHERE attempt_pk IN (SELECT pk FROM attempts WHERE run_pk = ?)',
+  /** (run pk) */
+  deleteAttempts: 'DELETE FROM attempts WHERE run_pk = ?',
+  /** (run pk) */
+  deleteRun: 'DELETE FROM runs WHERE pk = ?',
+} as const;
+
 const statements = new WeakMap<Database.Database, ReturnType<typeof prepare>>();
 
 function prepare(db: Database.Database) {
+  const q = RETENTION_SQL;
   return {
-    runPk: db
-      .prepare<[string], number>('SELECT pk FROM runs WHERE run_id = ? AND superseded_by IS NULL')
-      .pluck(),
-    // History rows are `<id>#try<n>`: a range of the run_id UNIQUE index (run ids never contain
-    // '#', and 'z' follows 'y'), so no scan of runs. superseded_by is checked as well.
-    history: db
-      .prepare<[string, string, number], number>(
-        'SELECT pk FROM runs WHERE run_id > ? AND run_id < ? AND superseded_by = ?',
-      )
-      .pluck(),
-    // Current rows (history rows go with their run), oldest first so an interrupted pass removed
-    // the oldest ones. No index on updated_at: the runs table is small (one row per pipeline run),
-    // a scan of it is far cheaper than deleting one run's results (measured: README, Retention).
-    expired: db.prepare<[string, number], { pk: number; runId: string }>(
-      `SELECT pk, run_id AS runId FROM runs WHERE superseded_by IS NULL AND updated_at < ?
-         ORDER BY updated_at, pk LIMIT ?`,
-    ),
-    // Leaf first. The cascades would do the same; explicit deletes keep the outcome independent of
-    // the connection's foreign_keys setting, and each one is an index range.
-    deleteResults: db.prepare<[number]>(
-      `DELETE FROM results WHERE shard_pk IN
-         (SELECT s.pk FROM attempts a JOIN shards s ON s.attempt_pk = a.pk WHERE a.run_pk = ?)`,
-    ),
-    deleteShards: db.prepare<[number]>(
-      'DELETE FROM shards WHERE attempt_pk IN (SELECT pk FROM attempts WHERE run_pk = ?)',
-    ),
-    deleteAttempts: db.prepare<[number]>('DELETE FROM attempts WHERE run_pk = ?'),
-    deleteRunRow: db.prepare<[number]>('DELETE FROM runs WHERE pk = ?'),
+    runPk: db.prepare<[string], number>(q.runPk).pluck(),
+    history: db.prepare<[string, string, number], number>(q.history).pluck(),
+    expired: db.prepare<[string, number], { pk: number; runId: string }>(q.expired),
+    deleteResults: db.prepare<[number]>(q.deleteResults),
+    deleteShards: db.prepare<[number]>(q.deleteShards),
+    deleteAttempts: db.prepare<[number]>(q.deleteAttempts),
+    deleteRunRow: db.prepare<[number]>(q.deleteRun),
   };
 }
 
