@@ -1,18 +1,20 @@
 #!/usr/bin/env node
 // Retention benchmark (`npm run bench -- retention`, or `node reporter/bench/retention.mjs [--quick]`
 // after `npx tsc -b reporter`): how long one expireRuns() transaction holds the thread and the write
-// lock, per batch size, for runs of the size the issue names (5 000 tests, 2 reruns of 250), in a
+// lock, per batch size (without the results cap, then the job's own pass with it), for runs of the size the issue names (5 000 tests, 2 reruns of 250), in a
 // database whose runs table holds a quarter year of small runs too (the scans of `runs` that a
 // delete implies). The retention job's batch size (src/retention-job.ts) comes from these figures.
 // Figures only: it never fails on a number.
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { expireRuns } from '../dist/db/retention.js';
+import { pino } from 'pino';
+import { expireRuns, MAX_RESULTS_PER_BATCH } from '../dist/db/retention.js';
 import { openDatabase, Repository } from '../dist/index.js';
+import { retentionPass, TARGET_BATCH_MS } from '../dist/retention-job.js';
 
 const QUICK = process.argv.includes('--quick');
-const BIG_RUNS = QUICK ? 12 : 40;
+const BIG_RUNS = QUICK ? 22 : 40; // 3 batches each of 1, 2 and 4 runs (21), the rest for the job's pass
 const SMALL_RUNS = QUICK ? 5_000 : 45_000;
 const TESTS = 5_000;
 const RERUN = 250;
@@ -67,7 +69,7 @@ for (const limit of [1, 2, 4]) {
   const times = [];
   for (let i = 0; i < 3 && left >= limit; i++) {
     t = performance.now();
-    const n = expireRuns(db, '2021-01-01T00:00:00.000Z', limit);
+    const n = expireRuns(db, '2021-01-01T00:00:00.000Z', limit, Infinity);
     times.push(performance.now() - t);
     left -= n;
   }
@@ -84,9 +86,25 @@ console.log(
 db.prepare('UPDATE runs SET updated_at = ? WHERE run_id LIKE ?').run(OLD, 'small-%');
 for (const limit of [100, 500]) {
   t = performance.now();
-  const n = expireRuns(db, '2021-01-01T00:00:00.000Z', limit);
+  const n = expireRuns(db, '2021-01-01T00:00:00.000Z', limit, Infinity);
   console.log(`expireRuns batch of ${n} one-result runs: ${fmt(performance.now() - t)}`);
 }
+// The job's own pass (adaptive batches) over what is left: the last big run(s) and the small runs.
+const sizes = [];
+const pass = await retentionPass(
+  {
+    expireRuns: (cutoff, limit) => {
+      sizes.push(limit);
+      return expireRuns(db, cutoff, limit);
+    },
+    now: () => Date.parse('2021-01-01T00:00:00.000Z') + 90 * 86_400_000,
+    logger: pino({ level: 'silent' }),
+  },
+  90,
+);
+console.log(
+  `retention pass (target ${TARGET_BATCH_MS} ms and at most ${MAX_RESULTS_PER_BATCH} results per batch): ${pass.removed} runs in ${pass.batches} batches of ${Math.min(...sizes)}..${Math.max(...sizes)} runs, longest batch ${fmt(pass.longestBatchMs)}`,
+);
 console.log(
   `freelist after the deletes: ${count('PRAGMA freelist_count')} of ${count('PRAGMA page_count')} pages`,
 );

@@ -31,11 +31,16 @@ export const RETENTION_SQL = {
   history: 'SELECT pk FROM runs WHERE run_id > ? AND run_id < ? AND superseded_by = ?',
   /**
    * (cutoff, limit). Current rows (history rows go with their run), oldest first, so an interrupted
-   * pass removed the oldest. No index on updated_at: one row per pipeline run, a scan of runs is
-   * ~1 ms at 45 000 runs, far less than deleting one run's results (README, Retention).
+   * pass removed the oldest, each with its result count (its tries' shard counts: a few rows). No
+   * index on updated_at: one row per pipeline run, a scan of runs is ~1 ms at 45 000 runs, far less
+   * than deleting one run's results (README, Retention).
    */
-  expired: `SELECT pk, run_id AS "runId" FROM runs WHERE superseded_by IS NULL AND updated_at < ?
-    ORDER BY updated_at, pk LIMIT ?`,
+  expired: `SELECT r.pk, r.run_id AS "runId",
+      (SELECT coalesce(sum(s.passed + s.failed + s.error + s.skipped), 0)
+       FROM runs h JOIN attempts a ON a.run_pk = h.pk JOIN shards s ON s.attempt_pk = a.pk
+       WHERE h.pk = r.pk OR h.superseded_by = r.pk) AS results
+    FROM runs r WHERE r.superseded_by IS NULL AND r.updated_at < ?
+    ORDER BY r.updated_at, r.pk LIMIT ?`,
   // Leaf first, each an index range. The cascades would do the same; explicit deletes keep the
   // outcome independent of the connection's foreign_keys setting.
   /** (run pk) */
@@ -56,7 +61,7 @@ function prepare(db: Database.Database) {
   return {
     runPk: db.prepare<[string], number>(q.runPk).pluck(),
     history: db.prepare<[string, string, number], number>(q.history).pluck(),
-    expired: db.prepare<[string, number], { pk: number; runId: string }>(q.expired),
+    expired: db.prepare<[string, number], { pk: number; runId: string; results: number }>(q.expired),
     deleteResults: db.prepare<[number]>(q.deleteResults),
     deleteShards: db.prepare<[number]>(q.deleteShards),
     deleteAttempts: db.prepare<[number]>(q.deleteAttempts),
@@ -102,11 +107,26 @@ export function deleteRun(db: Database.Database, runId: string): boolean {
 }
 
 /**
+ * Most results one expireRuns() transaction deletes (but always at least one run): deleting costs
+ * about 3 µs per result (bench/retention.mjs), so ~30 ms unloaded. Without it a batch of many
+ * small runs followed by large ones (the job grows batches while they are fast) could hold the
+ * write lock for the sum of many large runs.
+ */
+export const MAX_RESULTS_PER_BATCH = 10_000;
+
+/**
  * Deletes up to `limit` runs whose last write (`updated_at`, ISO 8601 UTC, so text order is time
  * order) is before `cutoffIso`, oldest first, with their history rows, in one transaction.
- * Returns how many runs were removed; fewer than `limit` means none is left.
+ * Stops early, before a run that would take the batch past `maxResults` results (the first run
+ * is always taken), so fewer than `limit` does not mean none is left: call until it returns 0.
+ * Returns how many runs were removed.
  */
-export function expireRuns(db: Database.Database, cutoffIso: string, limit: number): number {
+export function expireRuns(
+  db: Database.Database,
+  cutoffIso: string,
+  limit: number,
+  maxResults = MAX_RESULTS_PER_BATCH,
+): number {
   const s = prepared(db);
   return db
     .transaction(() => {
@@ -114,8 +134,15 @@ export function expireRuns(db: Database.Database, cutoffIso: string, limit: numb
       // run's updated_at commits before this transaction (and the run is not selected) or after it
       // (and finds no run: it starts a new one), never in between.
       const rows = s.expired.all(cutoffIso, Math.max(0, Math.floor(limit)));
-      for (const { pk, runId } of rows) removeRun(s, pk, runId);
-      return rows.length;
+      let removed = 0;
+      let results = 0;
+      for (const { pk, runId, results: n } of rows) {
+        if (removed > 0 && results + n > maxResults) break;
+        removeRun(s, pk, runId);
+        removed++;
+        results += n;
+      }
+      return removed;
     })
     .immediate();
 }

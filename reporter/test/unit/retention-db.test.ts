@@ -171,6 +171,20 @@ describe('expireRuns', () => {
     expect(rowsOf('h2')).toMatchObject({ runs: 2, attempts: 4, results: 8 });
   });
 
+  it('stops a batch before the run that would take it past maxResults, but always takes one run', () => {
+    for (const id of ['b1', 'b2', 'b3']) seedRun(id, OLD); // 4 results each
+    repo.newTry('b3', OLD);
+    seedRun('b3', OLD); // 8 with its history try
+    expect(expireRuns(db, NEW, 10, 5)).toBe(1);
+    expect(repo.runKey('b1')).toBeUndefined();
+    expect(expireRuns(db, NEW, 10, 7)).toBe(1); // b2 (4); b3 (8) would make 12
+    expect(expireRuns(db, NEW, 10, 7)).toBe(1); // b3 alone is over the cap: taken, as the first
+    expect(rowsOf('b3')).toEqual(NONE);
+    expect(expireRuns(db, NEW, 10, 7)).toBe(0);
+    for (const id of ['c1', 'c2', 'c3']) seedRun(id, OLD);
+    expect(expireRuns(db, NEW, 10, 12)).toBe(3); // exactly at the cap: all three
+  });
+
   it('with limit 0 removes nothing', () => {
     seedRun('z', OLD);
     expect(expireRuns(db, NEW, 0)).toBe(0);

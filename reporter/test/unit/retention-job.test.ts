@@ -52,7 +52,7 @@ describe('nextBatchSize', () => {
 });
 
 describe('retentionPass', () => {
-  it('batches until a batch comes back short, with one cutoff for the whole pass', async () => {
+  it('batches until a batch removes nothing, with one cutoff for the whole pass', async () => {
     const store = fakeStore(1000);
     let clock = NOW;
     const out = await retentionPass({ expireRuns: store.expireRuns, now: () => clock++, logger }, 90);
@@ -62,8 +62,19 @@ describe('retentionPass', () => {
     // Fast batches grow (1, 2, 4, ...), capped; the last one is short.
     expect(store.calls.slice(0, 4).map((c) => c.limit)).toEqual([1, 2, 4, 8]);
     expect(Math.max(...store.calls.map((c) => c.limit))).toBe(MAX_BATCH_RUNS);
-    // 1+2+...+256 = 511, then 256 and 256 (the second one finds only 233 left): 11 calls.
-    expect(store.calls).toHaveLength(11);
+    // 1+2+...+256 = 511, then 256, 256 (233 left), and one that finds nothing: 12 calls.
+    expect(store.calls).toHaveLength(12);
+  });
+
+  it('goes on after a short batch (a store that stops early to bound a batch) until one is empty', async () => {
+    const store = fakeStore(20);
+    // At most 3 per call whatever the limit, as a store bounding its batches by size would.
+    const out = await retentionPass(
+      { expireRuns: (c, l) => store.expireRuns(c, Math.min(l, 3)), logger },
+      90,
+    );
+    expect(out.removed).toBe(20);
+    expect(store.left()).toBe(0);
   });
 
   it('with nothing expired makes one call and removes nothing', async () => {
