@@ -43,19 +43,27 @@ const rerun = Array.from({ length: RERUN }, (_, i) => result(i * 20, i % 2 ? 'pa
 let t = performance.now();
 db.transaction(() => {
   for (let r = 0; r < SMALL_RUNS; r++)
-    repo.replaceShard(`small-${r}`, 1, 'default', [result(r, 'passed')], NEW);
+    repo.writeShard(
+      { runId: `small-${r}`, attempt: 1, shard: 'default', now: NEW },
+      [result(r, 'passed')],
+      'replace',
+    );
 })();
 for (let r = 0; r < BIG_RUNS; r++) {
   const id = `big-${r}`;
   // Every fourth run was retried as a whole (a history try of the same size).
   if (r % 4 === 0) {
-    repo.replaceShard(id, 1, '1/2', first.slice(0, TESTS / 2), OLD);
+    repo.writeShard({ runId: id, attempt: 1, shard: '1/2', now: OLD }, first.slice(0, TESTS / 2), 'replace');
     repo.newTry(id, OLD);
   }
-  repo.replaceShard(id, 1, '1/2', first.slice(0, TESTS / 2), OLD);
-  repo.replaceShard(id, 1, '2/2', first.slice(TESTS / 2), OLD);
-  repo.replaceShard(id, 2, 'default', rerun, OLD);
-  repo.replaceShard(id, 3, 'default', rerun.slice(0, RERUN / 2), OLD);
+  repo.writeShard({ runId: id, attempt: 1, shard: '1/2', now: OLD }, first.slice(0, TESTS / 2), 'replace');
+  repo.writeShard({ runId: id, attempt: 1, shard: '2/2', now: OLD }, first.slice(TESTS / 2), 'replace');
+  repo.writeShard({ runId: id, attempt: 2, shard: 'default', now: OLD }, rerun, 'replace');
+  repo.writeShard(
+    { runId: id, attempt: 3, shard: 'default', now: OLD },
+    rerun.slice(0, RERUN / 2),
+    'replace',
+  );
 }
 db.prepare('UPDATE runs SET updated_at = ? WHERE run_id LIKE ?').run(OLD, 'big-%');
 const count = (sql) => db.prepare(sql).pluck().get();

@@ -3,22 +3,28 @@ import { countStatuses, type StatusCounts, type TestResult, type TestStatus } fr
 import type Database from 'better-sqlite3';
 import type { Statement } from 'better-sqlite3';
 import { type AttemptSummary, dedupeById, type RunSummary } from '../snapshot.js';
-import { checkResultCaps, DEFAULT_RESULT_CAPS, type ResultCaps } from '../truncate.js';
+import { checkResultCaps, DEFAULT_RESULT_CAPS, ResultCapError, type ResultCaps } from '../truncate.js';
 import type {
   AttemptPatch,
   AttemptRecord,
   RunMeta,
   RunRecord,
   ShardRecord,
+  ShardTarget,
   StoredResult,
+  WriteMode,
 } from './records.js';
 import { AttemptGapError, WriteConflictError } from './records.js';
 import {
   type AttemptRow,
+  decodeTestIdentity,
   emptyToNull,
+  encodeTestIdentity,
   jsonOrNull,
   type ResultRow,
   type RunRow,
+  severityOf,
+  statusOf,
   toAttempt,
   toResult,
   toRun,
@@ -26,6 +32,13 @@ import {
 import * as SQL from './sql.js';
 
 export * from './records.js';
+
+const runCapError = (runId: string, limit: number, actual: number): ResultCapError =>
+  new ResultCapError(
+    'too_many_results',
+    `run "${runId}" would hold ${actual} results with this upload (all attempts), at most ${limit} are stored per run (DOZHIM_MAX_RUN_RESULTS); nothing of this upload was stored`,
+    { limit, actual, runId },
+  );
 
 function hasDuplicateIds(results: readonly TestResult[]): boolean {
   const seen = new Set<string>();
@@ -45,21 +58,16 @@ function sameProperties(a: Record<string, string>, b: Record<string, string>): b
   return true;
 }
 
-const BY_SEVERITY: readonly TestStatus[] = ['skipped', 'passed', 'failed', 'error'];
-
-/** A row's columns in insertResult's positional order. */
+/** A row's columns in SQL.INSERT_RESULT's positional order. */
 type ResultValues = [
   shardPk: number,
   runPk: number,
   attempt: number,
-  id: string,
-  suite: string,
-  classname: string,
-  name: string,
+  testPk: number,
+  status: number,
+  durationMs: number,
   file: string | null,
   line: number | null,
-  status: string,
-  durationMs: number,
   message: string | null,
   type: string | null,
   details: string | null,
@@ -67,31 +75,24 @@ type ResultValues = [
   stderr: string | null,
   propertySet: number | null,
   retries: string | null,
+  suite: string | null,
+  classname: string | null,
+  name: string | null,
 ];
+
 /**
  * All SQL of the reporter, as prepared statements. Every write method is one transaction, so an
  * upload is stored completely or not at all, and a re-upload replaces its shard atomically.
  */
 export class Repository {
   private readonly s;
-  /** Replaces the shard's results; returns the shard's counts as stored. */
-  readonly replaceShard: (
-    runId: string,
-    attempt: number,
-    shard: string,
-    results: readonly TestResult[],
-    now: string,
-    expectedTry?: number,
-  ) => StatusCounts;
-  /** Inserts or updates results per test id in the shard; returns the shard's counts as stored. */
-  readonly upsertResults: (
-    runId: string,
-    attempt: number,
-    shard: string,
-    results: readonly TestResult[],
-    now: string,
-    expectedTry?: number,
-  ) => StatusCounts;
+  /**
+   * Stores one shard's results in one transaction (write guards and caps inside it) and returns the
+   * shard's counts as stored. `replace`: the shard holds exactly these results afterwards (a JUnit
+   * upload, a re-upload); `merge`: results are inserted or updated per test id, the shard's other
+   * rows stay (JSON batches).
+   */
+  readonly writeShard: (target: ShardTarget, results: readonly TestResult[], mode: WriteMode) => StatusCounts;
   readonly patchAttempt: (
     runId: string,
     attempt: number,
@@ -131,6 +132,14 @@ export class Repository {
       insertHistory: db.prepare<[string, number]>(SQL.INSERT_HISTORY),
       moveAttempts: db.prepare<[number, number]>(SQL.MOVE_ATTEMPTS),
       moveResults: db.prepare<[number, number]>(SQL.MOVE_RESULTS),
+      moveTests: db.prepare<[number, number]>(SQL.MOVE_TESTS),
+      test: db.prepare<
+        [number, string],
+        { pk: number; suite: string | null; classname: string | null; name: string | null }
+      >(SQL.TEST),
+      insertTest: db
+        .prepare<[number, string, string | null, string | null, string | null], number>(SQL.INSERT_TEST)
+        .pluck(),
       bumpTry: db.prepare<[string, number]>(SQL.BUMP_TRY),
       insertAttempt: db.prepare<[number, number, string, string], { pk: number }>(SQL.INSERT_ATTEMPT),
       updateAttempt: db.prepare<
@@ -150,7 +159,7 @@ export class Repository {
       insertShard: db.prepare<[number, string, string], { pk: number }>(SQL.INSERT_SHARD),
       touchShard: db.prepare<[string, number]>(SQL.TOUCH_SHARD),
       shards: db.prepare<[number], ShardRecord>(SQL.SHARDS),
-      shardCounts: db.prepare<[number], { status: TestStatus; n: number }>(SQL.SHARD_COUNTS),
+      shardCounts: db.prepare<[number], { status: number; n: number }>(SQL.SHARD_COUNTS),
       setShardCounts: db.prepare<[number, number, number, number, number]>(SQL.SET_SHARD_COUNTS),
       deleteShardResults: db.prepare<[number]>(SQL.DELETE_SHARD_RESULTS),
       insertResult: db.prepare<ResultValues>(SQL.INSERT_RESULT),
@@ -160,7 +169,19 @@ export class Repository {
       leanResults: db.prepare<[number], ResultRow>(SQL.LEAN_RESULTS),
       fullResults: db.prepare<[number], ResultRow>(SQL.FULL_RESULTS),
       attemptPage: db.prepare<
-        [number, number, string, string, string, string | null, string | null, string | null, string, number],
+        [
+          number,
+          string,
+          number,
+          string,
+          string,
+          string,
+          string | null,
+          string | null,
+          string | null,
+          string,
+          number,
+        ],
         ResultRow
       >(SQL.ATTEMPT_PAGE),
       failingIds: db.prepare<[number, number], string>(SQL.FAILING_IDS).pluck(),
@@ -168,6 +189,8 @@ export class Repository {
       evidenceIds: db.prepare<[number], string>(SQL.EVIDENCE_IDS).pluck(),
       attemptCounts: db.prepare<[number], { attempt: number; sev: number; n: number }>(SQL.ATTEMPT_COUNTS),
       currentCounts: db.prepare<[number], Record<TestStatus, number | null>>(SQL.CURRENT_COUNTS),
+      runResultCount: db.prepare<[number], number>(SQL.RUN_RESULT_COUNT).pluck(),
+      shardResultCount: db.prepare<[number], number>(SQL.SHARD_RESULT_COUNT).pluck(),
       shardsWithCounts: db.prepare<
         [number],
         ShardRecord & { passed: number; failed: number; error: number; skipped: number }
@@ -228,6 +251,27 @@ export class Repository {
       if (pk !== undefined) return pk;
       return Number(this.s.insertPropertySet.run(hash, json).lastInsertRowid);
     };
+    /**
+     * The run's key of a test, its row written on first sight; and the record's own identity where
+     * it differs from the one stored for its id (NULL = the test's), so reads give back exactly what
+     * was written.
+     */
+    const testKey = (
+      runPk: number,
+      r: TestResult,
+    ): [pk: number, suite: string | null, cls: string | null, name: string | null] => {
+      const enc = encodeTestIdentity(r.id, r);
+      const pk = this.s.insertTest.get(runPk, r.id, enc.suite, enc.classname, enc.name);
+      if (pk !== undefined) return [pk, null, null, null];
+      const row = this.s.test.get(runPk, r.id)!;
+      const t = decodeTestIdentity(r.id, row.suite, row.classname, row.name);
+      return [
+        row.pk,
+        r.suite === t.suite ? null : r.suite,
+        r.classname === t.classname ? null : r.classname,
+        r.name === t.name ? null : r.name,
+      ];
+    };
     const insertAll = (
       statement: Statement<ResultValues>,
       runPk: number,
@@ -246,18 +290,16 @@ export class Repository {
           prevSet = json === null ? null : propertySetPk(json);
           prevProps = r.properties;
         }
+        const [testPk, suite, classname, name] = testKey(runPk, r);
         statement.run(
           shardPk,
           runPk,
           attempt,
-          r.id,
-          r.suite,
-          r.classname,
-          r.name,
+          testPk,
+          severityOf(r.status),
+          r.durationMs,
           r.file ?? null,
           r.line ?? null,
-          r.status,
-          r.durationMs,
           r.message ?? null,
           r.type ?? null,
           r.details ?? null,
@@ -265,6 +307,9 @@ export class Repository {
           r.stderr ?? null,
           prevSet,
           emptyToNull(r.retries),
+          suite,
+          classname,
+          name,
         );
       }
     };
@@ -275,30 +320,44 @@ export class Repository {
     const countShard = (shardPk: number): StatusCounts => {
       const c: StatusCounts = { total: 0, passed: 0, failed: 0, error: 0, skipped: 0 };
       for (const { status, n } of this.s.shardCounts.all(shardPk)) {
-        c[status] += n;
+        c[statusOf(status)] += n;
         c.total += n;
       }
       return c;
     };
 
-    this.replaceShard = db.transaction((runId, attempt, shard, results, now, expectedTry) => {
-      const runPk = ensureRun(runId, now, attempt, expectedTry);
-      const shardPk = ensureShard(ensureAttempt(runId, runPk, attempt, now), shard, now);
-      this.s.deleteShardResults.run(shardPk);
-      // The parser gives one result per id; a caller's duplicate would hit UNIQUE, so fold it the way
-      // reads do (the more severe record stands) rather than fail or let the last one win silently.
-      const rows = hasDuplicateIds(results) ? dedupeById(results) : results;
-      insertAll(this.s.insertResult, runPk, attempt, shardPk, rows);
-      // Counted from the rows just written, not re-queried: the shard holds exactly these.
-      return storeCounts(shardPk, countStatuses(rows));
-    });
-    this.upsertResults = db.transaction((runId, attempt, shard, results, now, expectedTry) => {
-      const runPk = ensureRun(runId, now, attempt, expectedTry);
-      const shardPk = ensureShard(ensureAttempt(runId, runPk, attempt, now), shard, now);
-      insertAll(this.s.upsertResult, runPk, attempt, shardPk, results);
-      // Rows from earlier batches count too: the shard's counts after the write.
-      return storeCounts(shardPk, countShard(shardPk));
-    });
+    this.writeShard = db.transaction(
+      (target: ShardTarget, results: readonly TestResult[], mode: WriteMode) => {
+        const { runId, attempt, now } = target;
+        const runPk = ensureRun(runId, now, attempt, target.expectedTry);
+        const shardPk = ensureShard(ensureAttempt(runId, runPk, attempt, now), target.shard, now);
+        // The run's other shards, from their stored counts (O(shards)): what this shard adds to.
+        const cap = target.maxRunResults;
+        const others =
+          cap === undefined ? 0 : this.s.runResultCount.get(runPk)! - this.s.shardResultCount.get(shardPk)!;
+        const checkRunCap = (shardTotal: number) => {
+          if (cap !== undefined && others + shardTotal > cap)
+            throw runCapError(runId, cap, others + shardTotal);
+        };
+        if (mode === 'merge') {
+          insertAll(this.s.upsertResult, runPk, attempt, shardPk, results);
+          // Rows from earlier batches count too: the shard's counts after the write (over the cap,
+          // the throw rolls the whole write back).
+          const c = countShard(shardPk);
+          checkRunCap(c.total);
+          return storeCounts(shardPk, c);
+        }
+        // The parser gives one result per id; a caller's duplicate would hit UNIQUE, so fold it the way
+        // reads do (the more severe record stands) rather than fail or let the last one win silently.
+        const rows = hasDuplicateIds(results) ? dedupeById(results) : results;
+        // Refused before any row is written: afterwards the shard holds exactly these rows.
+        checkRunCap(rows.length);
+        this.s.deleteShardResults.run(shardPk);
+        insertAll(this.s.insertResult, runPk, attempt, shardPk, rows);
+        // Counted from the rows just written, not re-queried: the shard holds exactly these.
+        return storeCounts(shardPk, countStatuses(rows));
+      },
+    );
     this.patchAttempt = db.transaction((runId, attempt, patch, now, expectedTry) => {
       const runPk = ensureRun(runId, now, attempt, expectedTry);
       const pk = ensureAttempt(runId, runPk, attempt, now);
@@ -327,6 +386,7 @@ export class Repository {
         const history = Number(this.s.insertHistory.run(now, row.pk).lastInsertRowid);
         this.s.moveAttempts.run(history, row.pk);
         this.s.moveResults.run(history, row.pk);
+        this.s.moveTests.run(history, row.pk);
         this.s.bumpTry.run(now, row.pk);
       }
       return { run: toRun(this.s.runByKey.get(runId)!), superseded };
@@ -356,7 +416,7 @@ export class Repository {
       attemptCounts: [this.s.attemptCounts, [1]],
       currentCounts: [this.s.currentCounts, [1]],
       shardsWithCounts: [this.s.shardsWithCounts, [1]],
-      attemptPage: [this.s.attemptPage, [1, 1, 'all', 'all', 'all', null, null, null, '', 1]],
+      attemptPage: [this.s.attemptPage, [1, '', 1, 'all', 'all', 'all', null, null, null, '', 1]],
     };
     const plans: Record<string, string[]> = {};
     for (const [name, [statement, args]] of Object.entries(hot)) {
@@ -436,7 +496,7 @@ export class Repository {
     for (const { attempt, sev, n } of this.s.attemptCounts.all(runPk)) {
       const c = byAttempt.get(attempt) ?? zero();
       byAttempt.set(attempt, c);
-      c[BY_SEVERITY[sev]!] += n;
+      c[statusOf(sev)] += n;
       c.total += n;
     }
     const shards = this.s.shardsWithCounts.all(runPk);
@@ -466,7 +526,7 @@ export class Repository {
       .sort();
     const totals = { ...zero(), flaky: flaky.length };
     const current = this.s.currentCounts.get(runPk);
-    for (const status of BY_SEVERITY) {
+    for (const status of ['skipped', 'passed', 'failed', 'error'] as const) {
       const n = current?.[status] ?? 0;
       totals[status] = n;
       totals.total += n;
@@ -485,7 +545,7 @@ export class Repository {
     const afterId = q.after?.[0] ?? null;
     const f = q.filter;
     return this.s.attemptPage
-      .all(q.runPk, q.attempt, f, f, f, afterId, afterId, afterId, q.after?.[1] ?? '', q.limit)
+      .all(q.runPk, afterId ?? '', q.attempt, f, f, f, afterId, afterId, afterId, q.after?.[1] ?? '', q.limit)
       .map((row) => toResult(row));
   }
 }

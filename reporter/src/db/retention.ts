@@ -4,10 +4,11 @@ import type Database from 'better-sqlite3';
  * Removing runs (DELETE /api/v1/runs/:runId and the retention job), SQLite side.
  *
  * What goes with a run: `runs` → `attempts` → `shards` → `results` cascade by foreign key
- * (ON DELETE CASCADE, `PRAGMA foreign_keys = ON` in openDatabase), and the run's history rows
- * (`<id>#try<n>`, `superseded_by` = the run's pk, ON DELETE CASCADE too) with their attempts,
- * shards and results. `results.run_pk` is denormalized and has no foreign key, but every result
- * row also hangs off a shard (`shard_pk`, NOT NULL, cascading), so none survives. The statements
+ * (ON DELETE CASCADE, `PRAGMA foreign_keys = ON` in openDatabase), `runs` → `tests` (the run's
+ * test dictionary) too, and the run's history rows (`<id>#try<n>`, `superseded_by` = the run's
+ * pk, ON DELETE CASCADE too) with all of theirs. `results.run_pk` and `results.test_pk` are
+ * denormalized and have no foreign key, but every result row also hangs off a shard (`shard_pk`,
+ * NOT NULL, cascading), so none survives. The statements
  * below delete the history rows and the run explicitly instead of trusting that alone: the
  * outcome then does not depend on the connection's foreign_keys setting for the top level, and
  * the tests check that no attempt, shard or result of the run is left either way.
@@ -50,6 +51,8 @@ export const RETENTION_SQL = {
   deleteShards: 'DELETE FROM shards WHERE attempt_pk IN (SELECT pk FROM attempts WHERE run_pk = ?)',
   /** (run pk) */
   deleteAttempts: 'DELETE FROM attempts WHERE run_pk = ?',
+  /** (run pk): the run's test dictionary (schema v4), after the results that point at it. */
+  deleteTests: 'DELETE FROM tests WHERE run_pk = ?',
   /** (run pk) */
   deleteRun: 'DELETE FROM runs WHERE pk = ?',
 } as const;
@@ -65,6 +68,7 @@ function prepare(db: Database.Database) {
     deleteResults: db.prepare<[number]>(q.deleteResults),
     deleteShards: db.prepare<[number]>(q.deleteShards),
     deleteAttempts: db.prepare<[number]>(q.deleteAttempts),
+    deleteTests: db.prepare<[number]>(q.deleteTests),
     deleteRunRow: db.prepare<[number]>(q.deleteRun),
   };
 }
@@ -85,6 +89,7 @@ function removeRun(s: ReturnType<typeof prepare>, pk: number, runId: string): vo
     s.deleteResults.run(p);
     s.deleteShards.run(p);
     s.deleteAttempts.run(p);
+    s.deleteTests.run(p);
     s.deleteRunRow.run(p);
   }
 }

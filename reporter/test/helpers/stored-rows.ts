@@ -58,6 +58,8 @@ export interface RunRows {
   shards: number;
   /** Results by their denormalized run key... */
   results: number;
+  /** The run's test dictionary (schema v4 `tests`). */
+  tests: number;
   /** ...and results whose shard is gone (must be 0). */
   orphanResults: number;
 }
@@ -72,8 +74,9 @@ export async function rowsOfRun(db: string, runId: string): Promise<RunRows> {
        (SELECT count(*) FROM attempts WHERE run_pk IN ${runs}) AS attempts,
        (SELECT count(*) FROM shards WHERE attempt_pk IN (SELECT pk FROM attempts WHERE run_pk IN ${runs})) AS shards,
        (SELECT count(*) FROM results WHERE run_pk IN ${runs}) AS results,
+       (SELECT count(*) FROM tests WHERE run_pk IN ${runs}) AS tests,
        (SELECT count(*) FROM results WHERE shard_pk NOT IN (SELECT pk FROM shards)) AS "orphanResults"`,
-    Array.from({ length: 4 }, () => [runId, runId, runId]).flat(),
+    Array.from({ length: 5 }, () => [runId, runId, runId]).flat(),
     false,
   );
   const r = rows[0]!;
@@ -82,8 +85,9 @@ export async function rowsOfRun(db: string, runId: string): Promise<RunRows> {
     attempts: Number(r.attempts),
     shards: Number(r.shards),
     results: Number(r.results),
+    tests: Number(r.tests),
     orphanResults: Number(r.orphanResults),
   };
 }
 
-export const NO_ROWS: RunRows = { runs: 0, attempts: 0, shards: 0, results: 0, orphanResults: 0 };
+export const NO_ROWS: RunRows = { runs: 0, attempts: 0, shards: 0, results: 0, tests: 0, orphanResults: 0 };

@@ -5,6 +5,7 @@ import { openDatabase } from '../../src/db/open.js';
 import { Repository } from '../../src/db/repository.js';
 import { deleteRun, expireRuns } from '../../src/db/retention.js';
 import { tempDir } from '../helpers/server.js';
+import { replaceShard } from '../helpers/shards.js';
 
 // db/retention.ts on a real SQLite file: what goes with a run, what stays, and the cutoff.
 const OLD = '2026-01-01T00:00:00.000Z';
@@ -35,15 +36,16 @@ afterEach(() => {
 
 /** A run with two attempts of two shards, written at `now`. */
 function seedRun(runId: string, now: string, props: Record<string, string> = {}): void {
-  repo.replaceShard(
+  replaceShard(
+    repo,
     runId,
     1,
     '1/2',
     [result('a::t1', 'failed', props), result('a::t2', 'passed', props)],
     now,
   );
-  repo.replaceShard(runId, 1, '2/2', [result('b::t3', 'error', props)], now);
-  repo.replaceShard(runId, 2, 'default', [result('a::t1', 'passed', props)], now);
+  replaceShard(repo, runId, 1, '2/2', [result('b::t3', 'error', props)], now);
+  replaceShard(repo, runId, 2, 'default', [result('a::t1', 'passed', props)], now);
 }
 
 /** Rows of every table that belong to the run id or its history tries (`<id>#try<n>`). */
@@ -62,10 +64,11 @@ function rowsOf(runId: string) {
     ),
     // Both ways a result belongs to the run: its denormalized run_pk, and its shard's attempt.
     results: n(`SELECT count(*) FROM results WHERE run_pk IN (${inList})`),
+    tests: n(`SELECT count(*) FROM tests WHERE run_pk IN (${inList})`),
     orphanResults: n('SELECT count(*) FROM results WHERE shard_pk NOT IN (SELECT pk FROM shards)'),
   };
 }
-const NONE = { runs: 0, attempts: 0, shards: 0, results: 0, orphanResults: 0 };
+const NONE = { runs: 0, attempts: 0, shards: 0, results: 0, tests: 0, orphanResults: 0 };
 
 describe('deleteRun', () => {
   it('removes the run, its history tries, attempts, shards and results; leaves other runs whole', () => {
@@ -76,7 +79,14 @@ describe('deleteRun', () => {
     seedRun('r1', NEW); // now try 3, two history rows
     seedRun('r1.keep', NEW); // an id that r1's history range must not catch
     seedRun('r10', NEW);
-    expect(rowsOf('r1')).toEqual({ runs: 3, attempts: 6, shards: 9, results: 12, orphanResults: 0 });
+    expect(rowsOf('r1')).toEqual({
+      runs: 3,
+      attempts: 6,
+      shards: 9,
+      results: 12,
+      tests: 9,
+      orphanResults: 0,
+    });
     const keep = repo.summary(repo.runKey('r1.keep')!.pk);
     const keep10 = repo.summary(repo.runKey('r10')!.pk);
 
@@ -103,16 +113,17 @@ describe('deleteRun', () => {
     db.pragma('foreign_keys = OFF');
     expect(deleteRun(db, 'r3')).toBe(true);
     expect(rowsOf('r3')).toEqual(NONE);
-    expect(db.prepare('SELECT count(*) FROM shards').pluck().get()).toBe(0);
+    for (const table of ['shards', 'attempts', 'results', 'tests', 'runs'])
+      expect(db.prepare(`SELECT count(*) FROM ${table}`).pluck().get(), table).toBe(0);
   });
 
   it('makes the id reusable from attempt 1: attempt 2 without attempt 1 is a gap again', () => {
     seedRun('r4', NEW);
     deleteRun(db, 'r4');
-    expect(() => repo.replaceShard('r4', 2, 'default', [result('a::t1', 'passed')], NEW)).toThrow(
+    expect(() => replaceShard(repo, 'r4', 2, 'default', [result('a::t1', 'passed')], NEW)).toThrow(
       /attempt 1/,
     );
-    repo.replaceShard('r4', 1, 'default', [result('x::fresh', 'failed')], NEW);
+    replaceShard(repo, 'r4', 1, 'default', [result('x::fresh', 'failed')], NEW);
     const { pk, run } = repo.runKey('r4')!;
     expect(run.try).toBe(1);
     expect(repo.failingIds(pk)).toEqual(['x::fresh']);
