@@ -59,9 +59,9 @@ export async function backup(
   if (existsSync(file)) {
     throw new ConfigError(`backup: ${file} exists; a backup never overwrites a file, choose another name`, 2);
   }
-  if (!existsSync(source) || !statSync(source).isFile()) {
-    throw new StorageOpenError(`backup: cannot read database ${source}: no such file`);
-  }
+  if (!existsSync(source)) throw new StorageOpenError(`backup: cannot read database ${source}: no such file`);
+  if (!statSync(source).isFile())
+    throw new StorageOpenError(`backup: cannot read database ${source}: not a file`);
 
   const started = performance.now();
   let db: Database.Database;

@@ -186,6 +186,12 @@ describe('dozhim-reporter backup', () => {
     );
     expect(existsSync(`${tmp.dir}/nope.sqlite`)).toBe(false); // not created by the attempt
 
+    const notDb = await backup([`${tmp.dir}/n.sqlite`, '--db', existing]);
+    expect(notDb.code).toBe(1);
+    expect(notDb.out.trim()).toMatch(/^dozhim-reporter: backup: cannot read database .*existing\.sqlite: /);
+    expect(readFileSync(existing, 'utf8')).toBe('precious');
+    expect(existsSync(`${tmp.dir}/n.sqlite`)).toBe(false);
+
     const noArg = await backup([]);
     expect(noArg.code).toBe(2);
     expect(noArg.out).toMatch(/usage: dozhim-reporter backup <file>/);
