@@ -93,6 +93,36 @@ describe('DELETE /api/v1/runs/:runId', () => {
     expect(await rowsOfRun(db, 'reused')).toMatchObject({ runs: 1, attempts: 1, shards: 1, results: 50 });
   });
 
+  it('racing uploads: nothing from before the delete survives it, every shard after it is whole', async () => {
+    // The old data: attempt 1 with one shard whose tests all fail.
+    const old = await call(
+      junitUrl(base, 'raced', 1, 'old'),
+      xml(junitXml(manyCases(50, () => true, 'old')), auth),
+    );
+    expect(old.status).toBe(200);
+    const news = Array.from({ length: 6 }, (_, i) =>
+      call(
+        junitUrl(base, 'raced', 1, `new-${i}`),
+        xml(junitXml(manyCases(50, (j) => j === i, `new${i}`)), auth),
+      ),
+    );
+    const [deleted, ...uploads] = await Promise.all([del('raced'), ...news]);
+    expect(deleted.status).toBe(204);
+    expect(uploads.map((u) => u.status)).toEqual(Array(6).fill(200));
+    const run = await call(runPath(base, 'raced'));
+    if (run.status === 404) return; // every new upload was queued before the delete: all gone, fine
+    const shards = run.body.attempts[0].shards as {
+      name: string;
+      counts: { total: number; failed: number };
+    }[];
+    expect(shards.map((x) => x.name)).not.toContain('old');
+    for (const x of shards) expect(x.counts, x.name).toMatchObject({ total: 50, failed: 1 });
+    const failing = (await call(`${base}/failedTests/raced`)).body.data as string[];
+    expect(failing.filter((id) => id.includes('old_'))).toEqual([]);
+    expect(failing).toHaveLength(shards.length);
+    console.log(`delete raced 6 uploads: ${shards.length} of them came after it`);
+  });
+
   it('404 run_not_found for an unknown run, 400 for an invalid id, and a history id is not a run', async () => {
     const unknown = await del('never-was');
     expect(unknown.status).toBe(404);
