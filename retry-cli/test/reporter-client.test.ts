@@ -2,6 +2,7 @@ import type { TestResult } from '@dozhim/core';
 import { AttemptPatchBody, ResultsBody, RunMetaBody } from '@dozhim/core/wire';
 import type { AxiosInstance, AxiosRequestConfig } from 'axios';
 import { describe, expect, it } from 'vitest';
+import { sampleAttempt, sampleRun, sampleTestRow } from '../../core/test/wire-samples.js';
 import {
   ReporterBadResponseError,
   ReporterClient,
@@ -46,32 +47,8 @@ function client(answer: (config: Sent) => Answer): { reporter: ReporterClient; s
   return { reporter, sent };
 }
 
-const run = {
-  id: 'r1',
-  project: null,
-  branch: null,
-  commit: null,
-  ciUrl: null,
-  labels: {},
-  try: 3,
-  createdAt: '2026-01-01T00:00:00.000Z',
-  updatedAt: '2026-01-01T00:00:00.000Z',
-};
-const row = {
-  id: 'a.A::t',
-  suite: 's',
-  classname: 'a.A',
-  name: 't',
-  file: null,
-  status: 'passed',
-  durationMs: 5,
-  line: 12,
-  message: null,
-  type: null,
-  retries: [{ kind: 'flakyFailure', message: 'timeout' }],
-  attempt: 1,
-  shard: 'default',
-};
+const run = sampleRun({ try: 3 });
+const row = sampleTestRow({ line: 12, retries: [{ kind: 'flakyFailure', message: 'timeout' }] });
 const proxyPage = { status: 200, data: '<html><body>Sign in</body></html>' };
 const notFound = (code: string) => ({ status: 404, data: { error: { code, message: `${code}!` } } });
 
@@ -82,19 +59,7 @@ describe('ReporterClient parses every answer with the wire contract', () => {
         ? { status: 201, data: run }
         : url.endsWith('/tries')
           ? { status: 200, data: { run, superseded: 2 } }
-          : {
-              status: 200,
-              data: {
-                attempt: 2,
-                threads: 4,
-                selectedCount: 1,
-                startedAt: null,
-                finishedAt: null,
-                exitCode: null,
-                decision: null,
-                shardTotal: null,
-              },
-            },
+          : { status: 200, data: sampleAttempt({ attempt: 2, threads: 4, selectedCount: 1 }) },
     );
     expect(await reporter.putRun('r1', {})).toBe(3);
     expect(await reporter.newTry('r1')).toEqual({ try: 3, superseded: 2 });
@@ -231,16 +196,7 @@ describe('ReporterClient parses every answer with the wire contract', () => {
           ? { status: 200, data: upload }
           : {
               status: 200,
-              data: {
-                attempt: 1,
-                threads: 2,
-                selectedCount: null,
-                startedAt: null,
-                finishedAt: null,
-                exitCode: 1,
-                decision: { action: 'retry', line: 'RETRY' },
-                shardTotal: null,
-              },
+              data: sampleAttempt({ threads: 2, exitCode: 1, decision: { action: 'retry', line: 'RETRY' } }),
             },
     );
     const result: TestResult = {

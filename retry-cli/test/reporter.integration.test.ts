@@ -8,6 +8,14 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseJUnit } from '@dozhim/core';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import {
+  runNotFound,
+  sampleAttemptSummary,
+  sampleRunDetail,
+  sampleTestRow,
+  sampleAttempt as stubAttempt,
+  sampleRun as stubRun,
+} from '../../core/test/wire-samples.js';
 import { assertBuilt, makeSuite, passing, runCli, startCli } from './harness.js';
 
 // `dozhim` against the REAL reporter (reporter/bin/dozhim-reporter.js on a temp SQLite file), and
@@ -51,30 +59,6 @@ async function deadPort(): Promise<number> {
   await new Promise((r) => server.close(r));
   return port;
 }
-
-/** A run as the reporter answers it (the wire contract's Run), for stubs that play the reporter. */
-const stubRun = () => ({
-  id: 'r1',
-  project: null,
-  branch: null,
-  commit: null,
-  ciUrl: null,
-  labels: {},
-  try: 1,
-  createdAt: '2026-01-01T00:00:00.000Z',
-  updatedAt: '2026-01-01T00:00:00.000Z',
-});
-const stubAttempt = () => ({
-  attempt: 1,
-  threads: 1,
-  selectedCount: null,
-  startedAt: null,
-  finishedAt: null,
-  exitCode: null,
-  decision: null,
-  shardTotal: null,
-});
-const runNotFound = { error: { code: 'run_not_found', message: 'run "r1" does not exist' } };
 
 /** A server on 127.0.0.1 that answers every request with `answer`; closed after the test. */
 async function stubServer(answer: (req: IncomingMessage) => { status: number; type: string; body: string }) {
@@ -391,39 +375,11 @@ describe('an answer that is not the reporter API (the wire contract)', () => {
   it('a listed test whose status is not one of the contract is refused, not read as "not failing"', async () => {
     // The fooling input: `FAILED` is no status core knows, so a client that took it as data would
     // count nothing as failing and print an empty list with exit 0.
-    const counts = { total: 1, passed: 0, failed: 1, error: 0, skipped: 0 };
-    const detail = {
-      run: stubRun(),
-      attempts: [
-        {
-          attempt: 1,
-          threads: 4,
-          selectedCount: null,
-          startedAt: null,
-          finishedAt: null,
-          exitCode: 1,
-          decision: null,
-          shardTotal: null,
-          counts,
-          shards: [{ name: 'default', uploadedAt: '2026-01-01T00:00:00.000Z', counts }],
-        },
-      ],
-      current: { failing: ['a::b'], flaky: [], totals: { ...counts, flaky: 0 } },
-    };
+    const detail = sampleRunDetail([sampleAttemptSummary({ threads: 4, exitCode: 1 }, 1)], ['a::b']);
+    // Built as JSON by hand: the sample builder would refuse the fooling status itself.
     const row = (status: string) => ({
-      id: 'a::b',
-      suite: 's',
-      classname: 'a',
-      name: 'b',
-      file: null,
+      ...sampleTestRow({ id: 'a::b', classname: 'a', name: 'b', message: 'boom' }),
       status,
-      durationMs: 1,
-      line: null,
-      message: 'boom',
-      type: null,
-      retries: [],
-      attempt: 1,
-      shard: 'default',
     });
     for (const [status, code, out] of [
       ['failed', 0, 'a::b\n'],

@@ -7,6 +7,7 @@ import { createServer } from 'node:http';
 import { join } from 'node:path';
 import { parseJUnit } from '@dozhim/core';
 import { describe, expect, it } from 'vitest';
+import { sampleAttempt, sampleRun } from '../../core/test/wire-samples.js';
 import {
   dozhim,
   e2eScratch,
@@ -194,26 +195,15 @@ describe("the reporter's no is not an outage", () => {
         req.on('end', () => {
           const upload = req.method === 'POST' && req.url?.includes('/results');
           // Every other answer is a valid one of the wire contract (@dozhim/core/wire), which dozhim parses.
-          const run = {
-            id: 'r1',
-            project: null,
-            branch: null,
-            commit: null,
-            ciUrl: null,
-            labels: {},
-            try: 1,
-          };
-          const stamped = { ...run, createdAt: '2026-01-01T00:00:00Z', updatedAt: '2026-01-01T00:00:00Z' };
-          const attempt = { attempt: 1, threads: 1, selectedCount: null, startedAt: null, finishedAt: null };
           const body = upload
             ? { error: { code, message: `stub says ${code}` } }
             : req.method === 'POST'
-              ? { run: stamped, superseded: 0 }
+              ? { run: sampleRun(), superseded: 0 }
               : req.method === 'GET'
                 ? { error: { code: 'run_not_found', message: 'no' } }
                 : req.method === 'PATCH'
-                  ? { ...attempt, exitCode: null, decision: null, shardTotal: null }
-                  : stamped;
+                  ? sampleAttempt()
+                  : sampleRun();
           res
             .writeHead(upload ? status : req.method === 'GET' ? 404 : 200, {
               'content-type': 'application/json',

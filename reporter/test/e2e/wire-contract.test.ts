@@ -14,6 +14,7 @@ import {
 } from '@dozhim/core/wire';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ZodType } from 'zod';
+import { sampleRun } from '../../../core/test/wire-samples.js';
 import { openApiDocument } from '../../src/http/openapi.js';
 import { call, json, junitUrl, type Reply, runPath, xml } from '../helpers/http.js';
 import { junitXml } from '../helpers/junit.js';
@@ -188,17 +189,7 @@ describe('every answer of the reporter is the wire contract', () => {
   });
 
   it('the check above can fail: a missing, an extra or a mistyped field is caught', () => {
-    const run = {
-      id: 'r',
-      project: null,
-      branch: null,
-      commit: null,
-      ciUrl: null,
-      labels: {},
-      try: 1,
-      createdAt: 'x',
-      updatedAt: 'x',
-    };
+    const run = sampleRun();
     expect(() => conforms(Run, run)).not.toThrow();
     const { try: _dropped, ...withoutTry } = run;
     expect(() => conforms(Run, withoutTry)).toThrow(/not the contract/);
