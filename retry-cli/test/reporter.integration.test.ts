@@ -358,14 +358,15 @@ describe('an answer that is not the reporter API (the wire contract)', () => {
     type: 'text/html',
     body: '<html><body>Sign in to the proxy</body></html>',
   });
+  /** `dozhim failed` of run r1 against the reporter at `url`, with empty local state. */
+  const failedVia = async (url: string) => {
+    const dir = await mkdtemp(join(tmpdir(), 'dozhim-bad-'));
+    return runCli(['failed', '--run-id', 'r1', '--state-dir', join(dir, '.dozhim'), '--reporter', url], dir);
+  };
 
   it('a query against a 200 page that is not the API exits 7 with a clear message, never "nothing failed"', async () => {
     const url = await stubServer(html);
-    const dir = await mkdtemp(join(tmpdir(), 'dozhim-bad-'));
-    const r = await runCli(
-      ['failed', '--run-id', 'r1', '--state-dir', join(dir, '.dozhim'), '--reporter', url],
-      dir,
-    );
+    const r = await failedVia(url);
     expect(r.code, r.stderr + r.stdout).toBe(7);
     expect(r.stdout).toBe('');
     expect(r.stderr).toMatch(/GET \/api\/v1\/runs\/r1 → 200 with a body that is not the reporter's API/);
@@ -392,11 +393,7 @@ describe('an answer that is not the reporter API (the wire contract)', () => {
           req.url?.includes('/tests') ? { data: [row(status)], nextCursor: null } : detail,
         ),
       }));
-      const dir = await mkdtemp(join(tmpdir(), 'dozhim-bad-'));
-      const r = await runCli(
-        ['failed', '--run-id', 'r1', '--state-dir', join(dir, '.dozhim'), '--reporter', url],
-        dir,
-      );
+      const r = await failedVia(url);
       expect(r.code, `${status}: ${r.stderr}${r.stdout}`).toBe(code);
       expect(r.stdout).toBe(out);
       if (code === 7) expect(r.stderr).toMatch(/data\.0\.status: Invalid option/);
@@ -409,11 +406,7 @@ describe('an answer that is not the reporter API (the wire contract)', () => {
       type: 'application/json',
       body: '{"error":{"code":"not_found","message":"no route for GET /x"}}',
     }));
-    const dir = await mkdtemp(join(tmpdir(), 'dozhim-bad-'));
-    const r = await runCli(
-      ['failed', '--run-id', 'r1', '--state-dir', join(dir, '.dozhim'), '--reporter', url],
-      dir,
-    );
+    const r = await failedVia(url);
     expect(r.code, r.stderr + r.stdout).toBe(2);
     expect(r.stdout).toBe('');
     expect(r.stderr).toMatch(/refused to load the run \(not_found\)/);
