@@ -86,9 +86,13 @@ function seed() {
     const first = ids.map((id, i) => result(id, i >= failingFrom ? 'failed' : 'passed'));
     const quarter = Math.ceil(first.length / 4);
     for (let s = 0; s < 4; s++)
-      repo.replaceShard(runId, 1, `${s + 1}/4`, first.slice(s * quarter, (s + 1) * quarter), now);
+      repo.writeShard(
+        { runId, attempt: 1, shard: `${s + 1}/4`, now },
+        first.slice(s * quarter, (s + 1) * quarter),
+        'replace',
+      );
     const second = ids.slice(failingFrom).map((id, i) => result(id, i % 2 === 0 ? 'passed' : 'failed'));
-    repo.replaceShard(runId, 2, 'default', second, now);
+    repo.writeShard({ runId, attempt: 2, shard: 'default', now }, second, 'replace');
   }
   const seconds = (performance.now() - t0) / 1000;
   const rows = db.prepare('SELECT count(*) AS n FROM results').get().n;
@@ -98,9 +102,10 @@ function seed() {
 }
 
 /**
- * The limit for an upload: the same parsed rows inserted with a bare prepared INSERT (positional
- * binds, one transaction) by a second connection into the same database the server writes (same
- * indexes, same size): what SQLite itself costs. The rows go to a shard of their own, deleted after.
+ * The limit for an upload: the same parsed rows inserted with bare prepared INSERTs (positional
+ * binds, one transaction; per row a `tests` row and a `results` row, as the schema stores them) by
+ * a second connection into the same database the server writes (same indexes, same size): what
+ * SQLite itself costs. The rows go to a run of their own, deleted after.
  */
 function rawInsertMs(results, tag) {
   const db = openDatabase(dbPath);
@@ -120,31 +125,35 @@ function rawInsertMs(results, tag) {
         .prepare("INSERT INTO shards (attempt_pk, name, uploaded_at) VALUES (?, 'default', ?)")
         .run(attemptPk, now).lastInsertRowid,
     );
-    const insert = db.prepare(
-      `INSERT INTO results (shard_pk, run_pk, attempt_no, test_id, suite, classname, name, file, line, status,
-         duration_ms, message, type, details, stdout, stderr, property_set, retries)
-       VALUES (?, ?, 1, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, NULL, NULL)`,
+    // The store's schema: a row of the run's tests dictionary, then the result with its key.
+    const insertTest = db.prepare(
+      'INSERT INTO tests (run_pk, test_id, suite, classname, name) VALUES (?, ?, ?, ?, ?)',
     );
+    const insert = db.prepare(
+      `INSERT INTO results (shard_pk, run_pk, attempt_no, test_pk, status, duration_ms, file, line,
+         message, type, details, stdout, stderr)
+       VALUES (?, ?, 1, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+    );
+    const severity = { skipped: 0, passed: 1, failed: 2, error: 3 };
     const t = performance.now();
     db.transaction(() => {
-      for (const r of results)
+      for (const r of results) {
+        const testPk = insertTest.run(runPk, r.id, r.suite, r.classname, r.name).lastInsertRowid;
         insert.run(
           shardPk,
           runPk,
-          r.id,
-          r.suite,
-          r.classname,
-          r.name,
+          testPk,
+          severity[r.status],
+          r.durationMs,
           r.file ?? null,
           r.line ?? null,
-          r.status,
-          r.durationMs,
           r.message ?? null,
           r.type ?? null,
           r.details ?? null,
           r.stdout ?? null,
           r.stderr ?? null,
         );
+      }
     })();
     const elapsed = performance.now() - t;
     db.prepare('DELETE FROM runs WHERE pk = ?').run(runPk);

@@ -143,6 +143,13 @@ export const CONFIG_TABLE = {
     schema: intIn(0, 1_000_000),
     default: 1000,
   }),
+  maxRunResults: row({
+    flag: '--max-run-results <n>',
+    env: 'DOZHIM_MAX_RUN_RESULTS',
+    help: 'most results one run may hold, all attempts',
+    schema: intIn(1, 1_000_000_000),
+    default: 2_000_000,
+  }),
   allowedHosts: row({
     flag: '--allowed-hosts <list>',
     env: 'DOZHIM_ALLOWED_HOSTS',

@@ -57,6 +57,7 @@ export async function main(io: MainIo): Promise<number> {
       maxTestcases: config.maxTestcases,
       maxFieldBytes: config.maxFieldBytes,
       maxProperties: config.maxProperties,
+      maxRunResults: config.maxRunResults,
     },
     version,
     parser,

@@ -56,7 +56,7 @@ export class ResultCapError extends Error {
   constructor(
     readonly code: 'identifier_too_long' | 'too_many_results',
     message: string,
-    readonly details: { limit: number; actual: number; field?: string; index?: number },
+    readonly details: { limit: number; actual: number; field?: string; index?: number; runId?: string },
   ) {
     super(message);
   }
@@ -103,6 +103,8 @@ export interface UploadCaps {
   maxFieldBytes: number;
   /** Most properties on one result (its suite's included). */
   maxProperties: number;
+  /** Most results one run may hold, all attempts; checked inside the write's transaction. */
+  maxRunResults?: number | undefined;
 }
 
 /** An upload over an UploadCaps limit, with the HTTP status to answer; plain data, so it crosses the worker. */

@@ -106,6 +106,79 @@ export const MIGRATIONS: readonly string[] = [
   CREATE INDEX results_failing ON results (run_pk, test_id, attempt_no, status) WHERE status IN ('failed', 'error');
   CREATE INDEX results_evidence ON results (run_pk, test_id) WHERE retries IS NOT NULL;
   `,
+  // Per-run test dictionary (issue 12: a Surefire-like report stored at 3.1x its size, the test id
+  // being in the table and two indexes, suite/classname/name on every row).
+  // - tests: one row per (run, test id) with the test's identity, so results and every index over
+  //   them hold an integer test key (results_current, results_failing, the shard's UNIQUE are
+  //   integer-only). classname and name NULL: the id is classname '::' name and the classname has
+  //   no '::' (core's testId for a test without file/project); suite NULL: equal to the classname.
+  //   rows.ts encodeTestIdentity/decodeTestIdentity are the rule.
+  // - results.suite/classname/name: NULL when equal to the test's (decoded) identity; set only for a
+  //   record whose identity differs from the first one stored for its id, so reads stay exact.
+  // - results.status is core's STATUS_SEVERITY (skipped 0, passed 1, failed 2, error 3): one byte
+  //   in the row and the indexes, "failing" is status >= 2, the most severe record is max(status).
+  // - file/line stay per result (NULL is a value there, "no file").
+  // - No foreign key from results.test_pk: a run's tests go with the run (cascade), its results with
+  //   their shards; a key check per deleted test would need an index led by test_pk.
+  // The results table is rebuilt (its UNIQUE and indexes change); rows keep their pk.
+  `
+  CREATE TABLE tests (
+    pk        INTEGER PRIMARY KEY,
+    run_pk    INTEGER NOT NULL REFERENCES runs (pk) ON DELETE CASCADE,
+    test_id   TEXT NOT NULL,
+    suite     TEXT,
+    classname TEXT,
+    name      TEXT,
+    UNIQUE (run_pk, test_id)
+  );
+  INSERT INTO tests (run_pk, test_id, suite, classname, name)
+    SELECT r.run_pk, r.test_id, r.suite, r.classname, r.name FROM results r
+    WHERE r.pk = (SELECT min(x.pk) FROM results x WHERE x.run_pk = r.run_pk AND x.test_id = r.test_id)
+    ORDER BY r.pk;
+  CREATE TABLE results_v4 (
+    pk           INTEGER PRIMARY KEY,
+    shard_pk     INTEGER NOT NULL REFERENCES shards (pk) ON DELETE CASCADE,
+    run_pk       INTEGER NOT NULL,
+    attempt_no   INTEGER NOT NULL,
+    test_pk      INTEGER NOT NULL,
+    status       INTEGER NOT NULL CHECK (status BETWEEN 0 AND 3),
+    duration_ms  REAL NOT NULL DEFAULT 0,
+    file         TEXT,
+    line         INTEGER,
+    message      TEXT,
+    type         TEXT,
+    details      TEXT,
+    stdout       TEXT,
+    stderr       TEXT,
+    property_set INTEGER,
+    properties   TEXT,
+    retries      TEXT,
+    suite        TEXT,
+    classname    TEXT,
+    name         TEXT,
+    UNIQUE (shard_pk, test_pk)
+  );
+  INSERT INTO results_v4 (pk, shard_pk, run_pk, attempt_no, test_pk, status, duration_ms, file, line,
+      message, type, details, stdout, stderr, property_set, properties, retries, suite, classname, name)
+    SELECT r.pk, r.shard_pk, r.run_pk, r.attempt_no, t.pk,
+      CASE r.status WHEN 'error' THEN 3 WHEN 'failed' THEN 2 WHEN 'passed' THEN 1 ELSE 0 END,
+      r.duration_ms, r.file, r.line,
+      r.message, r.type, r.details, r.stdout, r.stderr, r.property_set, r.properties, r.retries,
+      CASE WHEN r.suite = t.suite THEN NULL ELSE r.suite END,
+      CASE WHEN r.classname = t.classname THEN NULL ELSE r.classname END,
+      CASE WHEN r.name = t.name THEN NULL ELSE r.name END
+    FROM results r JOIN tests t ON t.run_pk = r.run_pk AND t.test_id = r.test_id;
+  -- Encoded after the copy, which compared with the plain values. suite first: it compares with the
+  -- classname as stored.
+  UPDATE tests SET suite = NULL WHERE suite = classname;
+  UPDATE tests SET classname = NULL, name = NULL
+    WHERE test_id = classname || '::' || name AND instr(classname, '::') = 0;
+  DROP TABLE results;
+  ALTER TABLE results_v4 RENAME TO results;
+  CREATE INDEX results_current ON results (run_pk, test_pk, attempt_no, status);
+  CREATE INDEX results_failing ON results (run_pk, test_pk, attempt_no, status) WHERE status >= 2;
+  CREATE INDEX results_evidence ON results (run_pk, test_pk) WHERE retries IS NOT NULL;
+  `,
 ];
 
 /** Applies the migrations the database has not seen yet, each in its own transaction. */

@@ -17,6 +17,24 @@ export interface ShardRecord {
   uploadedAt: string;
 }
 
+/** Where a write of results goes: one shard of one attempt of a run, by a writer of a try. */
+export interface ShardTarget {
+  runId: string;
+  attempt: number;
+  shard: string;
+  now: string;
+  /** The try the writer belongs to; a write of a superseded try is refused (409). */
+  expectedTry?: number | undefined;
+  /**
+   * Most results the run may hold, all attempts (DOZHIM_MAX_RUN_RESULTS): a write that would bring
+   * it over is refused inside its transaction (ResultCapError too_many_results). Undefined: no cap.
+   */
+  maxRunResults?: number | undefined;
+}
+
+/** `replace`: the shard holds exactly the written results; `merge`: insert or update per test id. */
+export type WriteMode = 'replace' | 'merge';
+
 /** A stored result with where it came from. */
 export interface StoredResult extends TestResult {
   attempt: number;

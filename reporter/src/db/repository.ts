@@ -3,28 +3,42 @@ import { countStatuses, type StatusCounts, type TestResult, type TestStatus } fr
 import type Database from 'better-sqlite3';
 import type { Statement } from 'better-sqlite3';
 import { type AttemptSummary, dedupeById, type RunProgress } from '../snapshot.js';
-import { checkResultCaps, DEFAULT_RESULT_CAPS, type ResultCaps } from '../truncate.js';
+import { checkResultCaps, DEFAULT_RESULT_CAPS, ResultCapError, type ResultCaps } from '../truncate.js';
 import type {
   AttemptPatch,
   AttemptRecord,
   RunMeta,
   RunRecord,
   ShardRecord,
+  ShardTarget,
   StoredResult,
+  WriteMode,
 } from './records.js';
 import { AttemptGapError, WriteConflictError } from './records.js';
 import {
   type AttemptRow,
+  decodeTestIdentity,
   emptyToNull,
+  encodeTestIdentity,
   jsonOrNull,
   type ResultRow,
   type RunRow,
+  severityOf,
+  statusOf,
   toAttempt,
   toResult,
   toRun,
 } from './rows.js';
+import * as SQL from './sql.js';
 
 export * from './records.js';
+
+const runCapError = (runId: string, limit: number, actual: number): ResultCapError =>
+  new ResultCapError(
+    'too_many_results',
+    `run "${runId}" would hold ${actual} results with this upload (all attempts), at most ${limit} are stored per run (DOZHIM_MAX_RUN_RESULTS); nothing of this upload was stored`,
+    { limit, actual, runId },
+  );
 
 function hasDuplicateIds(results: readonly TestResult[]): boolean {
   const seen = new Set<string>();
@@ -44,31 +58,16 @@ function sameProperties(a: Record<string, string>, b: Record<string, string>): b
   return true;
 }
 
-/** Column lists: the lean one serves listings and decisions, the full one the merged report. */
-const LEAN_COLUMNS =
-  'r.attempt_no, s.name AS shard, r.test_id, r.suite, r.classname, r.name, r.file, r.line, r.status, r.duration_ms, r.message, r.type, r.retries';
-// Properties: the shared set when the row has one, else the inline JSON of rows stored before sets.
-const FULL_COLUMNS = `${LEAN_COLUMNS}, r.details, r.stdout, r.stderr, coalesce(ps.json, r.properties) AS properties`;
-const FULL_FROM =
-  'results r JOIN shards s ON s.pk = r.shard_pk LEFT JOIN property_sets ps ON ps.pk = r.property_set';
-
-/** Status severity as SQL (core STATUS_SEVERITY: error 3 > failed 2 > passed 1 > skipped 0). */
-const SEVERITY_SQL = "CASE r.status WHEN 'error' THEN 3 WHEN 'failed' THEN 2 WHEN 'passed' THEN 1 ELSE 0 END";
-const BY_SEVERITY: readonly TestStatus[] = ['skipped', 'passed', 'failed', 'error'];
-
-/** A row's columns in insertResult's positional order. */
+/** A row's columns in SQL.INSERT_RESULT's positional order. */
 type ResultValues = [
   shardPk: number,
   runPk: number,
   attempt: number,
-  id: string,
-  suite: string,
-  classname: string,
-  name: string,
+  testPk: number,
+  status: number,
+  durationMs: number,
   file: string | null,
   line: number | null,
-  status: string,
-  durationMs: number,
   message: string | null,
   type: string | null,
   details: string | null,
@@ -76,10 +75,10 @@ type ResultValues = [
   stderr: string | null,
   propertySet: number | null,
   retries: string | null,
+  suite: string | null,
+  classname: string | null,
+  name: string | null,
 ];
-const RESULT_COLUMNS = `shard_pk, run_pk, attempt_no, test_id, suite, classname, name, file, line, status,
-  duration_ms, message, type, details, stdout, stderr, property_set, retries`;
-const RESULT_PARAMS = Array.from({ length: 18 }, () => '?').join(', ');
 
 /**
  * All SQL of the reporter, as prepared statements. Every write method is one transaction, so an
@@ -87,24 +86,13 @@ const RESULT_PARAMS = Array.from({ length: 18 }, () => '?').join(', ');
  */
 export class Repository {
   private readonly s;
-  /** Replaces the shard's results; returns the shard's counts as stored. */
-  readonly replaceShard: (
-    runId: string,
-    attempt: number,
-    shard: string,
-    results: readonly TestResult[],
-    now: string,
-    expectedTry?: number,
-  ) => StatusCounts;
-  /** Inserts or updates results per test id in the shard; returns the shard's counts as stored. */
-  readonly upsertResults: (
-    runId: string,
-    attempt: number,
-    shard: string,
-    results: readonly TestResult[],
-    now: string,
-    expectedTry?: number,
-  ) => StatusCounts;
+  /**
+   * Stores one shard's results in one transaction (write guards and caps inside it) and returns the
+   * shard's counts as stored. `replace`: the shard holds exactly these results afterwards (a JUnit
+   * upload, a re-upload); `merge`: results are inserted or updated per test id, the shard's other
+   * rows stay (JSON batches).
+   */
+  readonly writeShard: (target: ShardTarget, results: readonly TestResult[], mode: WriteMode) => StatusCounts;
   readonly patchAttempt: (
     runId: string,
     attempt: number,
@@ -125,157 +113,88 @@ export class Repository {
     private readonly caps: ResultCaps = DEFAULT_RESULT_CAPS,
   ) {
     this.s = {
-      ping: db.prepare('SELECT 1 AS ok'),
-      runByKey: db.prepare<[string], RunRow>('SELECT * FROM runs WHERE run_id = ?'),
-      insertRun: db.prepare(
-        `INSERT INTO runs (run_id, project, branch, commit_sha, ci_url, labels, created_at, updated_at)
-         VALUES (@runId, @project, @branch, @commit, @ciUrl, @labels, @now, @now)`,
-      ),
-      updateRun: db.prepare(
-        `UPDATE runs SET project = coalesce(@project, project), branch = coalesce(@branch, branch),
-           commit_sha = coalesce(@commit, commit_sha), ci_url = coalesce(@ciUrl, ci_url),
-           labels = coalesce(@labels, labels), updated_at = @now
-         WHERE pk = @pk`,
-      ),
-      touchRun: db.prepare('UPDATE runs SET updated_at = ? WHERE pk = ?'),
+      ping: db.prepare(SQL.PING),
+      runByKey: db.prepare<[string], RunRow>(SQL.RUN_BY_KEY),
+      insertRun: db.prepare<
+        [string, string | null, string | null, string | null, string | null, string, string, string]
+      >(SQL.INSERT_RUN),
+      updateRun: db.prepare<
+        [string | null, string | null, string | null, string | null, string | null, string, number]
+      >(SQL.UPDATE_RUN),
+      touchRun: db.prepare<[string, number]>(SQL.TOUCH_RUN),
       listRuns: db.prepare<
-        [{ project: string | null; branch: string | null; before: number; limit: number }],
+        [string | null, string | null, string | null, string | null, number, number],
         RunRow
-      >(
-        `SELECT * FROM runs WHERE (@project IS NULL OR project = @project) AND (@branch IS NULL OR branch = @branch)
-           AND superseded_by IS NULL AND pk < @before ORDER BY pk DESC LIMIT @limit`,
-      ),
-      attempt: db.prepare<[number, number], AttemptRow>(
-        'SELECT * FROM attempts WHERE run_pk = ? AND number = ?',
-      ),
-      attempts: db.prepare<[number], AttemptRow>('SELECT * FROM attempts WHERE run_pk = ? ORDER BY number'),
-      lastAttempt: db
-        .prepare<[number], number | null>('SELECT max(number) FROM attempts WHERE run_pk = ?')
+      >(SQL.LIST_RUNS),
+      attempt: db.prepare<[number, number], AttemptRow>(SQL.ATTEMPT),
+      attempts: db.prepare<[number], AttemptRow>(SQL.ATTEMPTS),
+      lastAttempt: db.prepare<[number], number | null>(SQL.LAST_ATTEMPT).pluck(),
+      insertHistory: db.prepare<[string, number]>(SQL.INSERT_HISTORY),
+      moveAttempts: db.prepare<[number, number]>(SQL.MOVE_ATTEMPTS),
+      moveResults: db.prepare<[number, number]>(SQL.MOVE_RESULTS),
+      moveTests: db.prepare<[number, number]>(SQL.MOVE_TESTS),
+      test: db.prepare<
+        [number, string],
+        { pk: number; suite: string | null; classname: string | null; name: string | null }
+      >(SQL.TEST),
+      insertTest: db
+        .prepare<[number, string, string | null, string | null, string | null], number>(SQL.INSERT_TEST)
         .pluck(),
-      insertHistory: db.prepare(
-        `INSERT INTO runs (run_id, project, branch, commit_sha, ci_url, labels, try, superseded_by, created_at, updated_at)
-         SELECT run_id || '#try' || try, project, branch, commit_sha, ci_url, labels, try, pk, created_at, @now
-         FROM runs WHERE pk = @pk`,
-      ),
-      moveAttempts: db.prepare('UPDATE attempts SET run_pk = @to WHERE run_pk = @from'),
-      moveResults: db.prepare('UPDATE results SET run_pk = @to WHERE run_pk = @from'),
-      bumpTry: db.prepare('UPDATE runs SET try = try + 1, updated_at = @now WHERE pk = @pk'),
-      insertAttempt: db.prepare(
-        'INSERT INTO attempts (run_pk, number, created_at, updated_at) VALUES (?, ?, ?, ?) RETURNING pk',
-      ),
-      updateAttempt: db.prepare(
-        `UPDATE attempts SET threads = coalesce(@threads, threads), selected_count = coalesce(@selectedCount, selected_count),
-           started_at = coalesce(@startedAt, started_at), finished_at = coalesce(@finishedAt, finished_at),
-           exit_code = coalesce(@exitCode, exit_code), decision = coalesce(@decision, decision),
-           shard_total = coalesce(@shardTotal, shard_total), updated_at = @now
-         WHERE pk = @pk`,
-      ),
-      shard: db.prepare<[number, string], { pk: number }>(
-        'SELECT pk FROM shards WHERE attempt_pk = ? AND name = ?',
-      ),
-      insertShard: db.prepare(
-        'INSERT INTO shards (attempt_pk, name, uploaded_at) VALUES (?, ?, ?) RETURNING pk',
-      ),
-      touchShard: db.prepare('UPDATE shards SET uploaded_at = ? WHERE pk = ?'),
-      shards: db.prepare<[number], ShardRecord>(
-        `SELECT a.number AS attempt, s.name, s.uploaded_at AS uploadedAt FROM shards s
-         JOIN attempts a ON a.pk = s.attempt_pk WHERE a.run_pk = ? ORDER BY a.number, s.name`,
-      ),
-      shardCounts: db.prepare<[number], { status: TestStatus; n: number }>(
-        'SELECT status, count(*) AS n FROM results WHERE shard_pk = ? GROUP BY status',
-      ),
-      setShardCounts: db.prepare<[number, number, number, number, number]>(
-        'UPDATE shards SET passed = ?, failed = ?, error = ?, skipped = ? WHERE pk = ?',
-      ),
-      deleteShardResults: db.prepare('DELETE FROM results WHERE shard_pk = ?'),
-      // After the shard's rows were deleted nothing can conflict: a plain INSERT, positional binds.
-      insertResult: db.prepare<ResultValues>(
-        `INSERT INTO results (${RESULT_COLUMNS}) VALUES (${RESULT_PARAMS})`,
-      ),
-      // JSON batches without replace update per test id. properties = NULL: the set replaces any
-      // inline JSON of a row stored before property sets.
-      upsertResult: db.prepare<ResultValues>(
-        `INSERT INTO results (${RESULT_COLUMNS}) VALUES (${RESULT_PARAMS})
-         ON CONFLICT (shard_pk, test_id) DO UPDATE SET suite = excluded.suite, classname = excluded.classname,
-           name = excluded.name, file = excluded.file, line = excluded.line, status = excluded.status,
-           duration_ms = excluded.duration_ms, message = excluded.message, type = excluded.type,
-           details = excluded.details, stdout = excluded.stdout, stderr = excluded.stderr,
-           property_set = excluded.property_set, properties = NULL, retries = excluded.retries`,
-      ),
-      propertySet: db.prepare<[string], number>('SELECT pk FROM property_sets WHERE hash = ?').pluck(),
-      insertPropertySet: db.prepare<[string, string]>('INSERT INTO property_sets (hash, json) VALUES (?, ?)'),
-      leanResults: db.prepare<[number], ResultRow>(
-        `SELECT ${LEAN_COLUMNS} FROM results r JOIN shards s ON s.pk = r.shard_pk WHERE r.run_pk = ?`,
-      ),
-      fullResults: db.prepare<[number], ResultRow>(
-        `SELECT ${FULL_COLUMNS} FROM ${FULL_FROM} WHERE r.run_pk = ?`,
-      ),
-      // One attempt's records in (test id, shard) order from a keyset cursor: SQL, no full-run load.
+      bumpTry: db.prepare<[string, number]>(SQL.BUMP_TRY),
+      insertAttempt: db.prepare<[number, number, string, string], { pk: number }>(SQL.INSERT_ATTEMPT),
+      updateAttempt: db.prepare<
+        [
+          number | null,
+          number | null,
+          string | null,
+          string | null,
+          number | null,
+          string | null,
+          number | null,
+          string,
+          number,
+        ]
+      >(SQL.UPDATE_ATTEMPT),
+      shard: db.prepare<[number, string], { pk: number }>(SQL.SHARD),
+      insertShard: db.prepare<[number, string, string], { pk: number }>(SQL.INSERT_SHARD),
+      touchShard: db.prepare<[string, number]>(SQL.TOUCH_SHARD),
+      shards: db.prepare<[number], ShardRecord>(SQL.SHARDS),
+      shardCounts: db.prepare<[number], { status: number; n: number }>(SQL.SHARD_COUNTS),
+      setShardCounts: db.prepare<[number, number, number, number, number]>(SQL.SET_SHARD_COUNTS),
+      deleteShardResults: db.prepare<[number]>(SQL.DELETE_SHARD_RESULTS),
+      insertResult: db.prepare<ResultValues>(SQL.INSERT_RESULT),
+      upsertResult: db.prepare<ResultValues>(SQL.UPSERT_RESULT),
+      propertySet: db.prepare<[string], number>(SQL.PROPERTY_SET).pluck(),
+      insertPropertySet: db.prepare<[string, string]>(SQL.INSERT_PROPERTY_SET),
+      leanResults: db.prepare<[number], ResultRow>(SQL.LEAN_RESULTS),
+      fullResults: db.prepare<[number], ResultRow>(SQL.FULL_RESULTS),
       attemptPage: db.prepare<
         [
-          {
-            runPk: number;
-            attempt: number;
-            filter: string;
-            afterId: string | null;
-            afterShard: string;
-            limit: number;
-          },
+          number,
+          string,
+          number,
+          string,
+          string,
+          string,
+          string | null,
+          string | null,
+          string | null,
+          string,
+          number,
         ],
         ResultRow
-      >(
-        `SELECT ${LEAN_COLUMNS} FROM results r JOIN shards s ON s.pk = r.shard_pk
-         WHERE r.run_pk = @runPk AND r.attempt_no = @attempt
-           AND (@filter = 'all' OR (@filter = 'failed' AND r.status IN ('failed', 'error'))
-                OR (@filter = 'passed' AND r.status = 'passed'))
-           AND (@afterId IS NULL OR (r.test_id, s.name) > (@afterId, @afterShard))
-         ORDER BY r.test_id, s.name LIMIT @limit`,
-      ),
-      // Current state per test = its records in the latest attempt that ran it; failing if any of those
-      // failed (a failure in one shard is never hidden by a pass in another). So: the failing rows
-      // (partial index results_failing, O(failures)) with no row of the same test in a later attempt
-      // (one seek in results_current each). The run's passing rows are never read.
-      failingIds: db
-        .prepare<[number, number], string>(
-          `SELECT DISTINCT f.test_id FROM results f INDEXED BY results_failing
-           WHERE f.run_pk = ? AND f.status IN ('failed', 'error')
-             AND NOT EXISTS (SELECT 1 FROM results l
-                             WHERE l.run_pk = ? AND l.test_id = f.test_id AND l.attempt_no > f.attempt_no)`,
-        )
-        .pluck(),
-      // Every test that ever failed / carried retry evidence in the run (both partial indexes).
-      everFailedIds: db
-        .prepare<[number], string>(
-          "SELECT DISTINCT test_id FROM results INDEXED BY results_failing WHERE run_pk = ? AND status IN ('failed', 'error')",
-        )
-        .pluck(),
-      evidenceIds: db
-        .prepare<[number], string>(
-          'SELECT DISTINCT test_id FROM results INDEXED BY results_evidence WHERE run_pk = ? AND retries IS NOT NULL',
-        )
-        .pluck(),
-      // Attempt counts: each test once per attempt, its most severe record (as dedupeById). Grouped by
-      // (test_id, attempt_no) so the covering index results_current is read in order, no temp b-tree.
-      attemptCounts: db.prepare<[number], { attempt: number; sev: number; n: number }>(
-        `SELECT attempt, sev, count(*) AS n FROM
-           (SELECT r.attempt_no AS attempt, max(${SEVERITY_SQL}) AS sev FROM results r
-            WHERE r.run_pk = ? GROUP BY r.test_id, r.attempt_no)
-         GROUP BY attempt, sev`,
-      ),
-      // Current totals: per test, its latest attempt then its most severe record there, packed as
-      // attempt*4+severity into one MAX (one ordered scan of results_current).
-      currentCounts: db.prepare<[number], Record<TestStatus, number | null>>(
-        `SELECT sum(sev = 0) AS skipped, sum(sev = 1) AS passed, sum(sev = 2) AS failed, sum(sev = 3) AS error FROM
-           (SELECT max(r.attempt_no * 4 + ${SEVERITY_SQL}) % 4 AS sev FROM results r
-            WHERE r.run_pk = ? GROUP BY r.test_id)`,
-      ),
+      >(SQL.ATTEMPT_PAGE),
+      failingIds: db.prepare<[number, number], string>(SQL.FAILING_IDS).pluck(),
+      everFailedIds: db.prepare<[number], string>(SQL.EVER_FAILED_IDS).pluck(),
+      evidenceIds: db.prepare<[number], string>(SQL.EVIDENCE_IDS).pluck(),
+      attemptCounts: db.prepare<[number], { attempt: number; sev: number; n: number }>(SQL.ATTEMPT_COUNTS),
+      currentCounts: db.prepare<[number], Record<TestStatus, number | null>>(SQL.CURRENT_COUNTS),
+      runResultCount: db.prepare<[number], number>(SQL.RUN_RESULT_COUNT).pluck(),
+      shardResultCount: db.prepare<[number], number>(SQL.SHARD_RESULT_COUNT).pluck(),
       shardsWithCounts: db.prepare<
         [number],
         ShardRecord & { passed: number; failed: number; error: number; skipped: number }
-      >(
-        `SELECT a.number AS attempt, s.name, s.uploaded_at AS uploadedAt, s.passed, s.failed, s.error, s.skipped
-         FROM shards s JOIN attempts a ON a.pk = s.attempt_pk WHERE a.run_pk = ? ORDER BY a.number, s.name`,
-      ),
+      >(SQL.SHARDS_WITH_COUNTS),
     };
 
     /**
@@ -308,22 +227,14 @@ export class Repository {
         return row.pk;
       }
       if (expectedTry !== undefined && expectedTry !== 1) guard(runId, -1, 1, attempt ?? 1, expectedTry);
-      const info = this.s.insertRun.run({
-        runId,
-        project: null,
-        branch: null,
-        commit: null,
-        ciUrl: null,
-        labels: '{}',
-        now,
-      });
+      const info = this.s.insertRun.run(runId, null, null, null, null, '{}', now, now);
       return Number(info.lastInsertRowid);
     };
     const ensureAttempt = (runId: string, runPk: number, attempt: number, now: string): number => {
       const row = this.s.attempt.get(runPk, attempt);
       if (row) return row.pk;
       if (attempt > 1 && !this.s.attempt.get(runPk, attempt - 1)) throw new AttemptGapError(runId, attempt);
-      return (this.s.insertAttempt.get(runPk, attempt, now, now) as { pk: number }).pk;
+      return this.s.insertAttempt.get(runPk, attempt, now, now)!.pk;
     };
     const ensureShard = (attemptPk: number, shard: string, now: string): number => {
       const row = this.s.shard.get(attemptPk, shard);
@@ -331,7 +242,7 @@ export class Repository {
         this.s.touchShard.run(now, row.pk);
         return row.pk;
       }
-      return (this.s.insertShard.get(attemptPk, shard, now) as { pk: number }).pk;
+      return this.s.insertShard.get(attemptPk, shard, now)!.pk;
     };
     /** The pk of a property set, stored on first sight (one row per distinct set, ever). */
     const propertySetPk = (json: string): number => {
@@ -339,6 +250,27 @@ export class Repository {
       const pk = this.s.propertySet.get(hash);
       if (pk !== undefined) return pk;
       return Number(this.s.insertPropertySet.run(hash, json).lastInsertRowid);
+    };
+    /**
+     * The run's key of a test, its row written on first sight; and the record's own identity where
+     * it differs from the one stored for its id (NULL = the test's), so reads give back exactly what
+     * was written.
+     */
+    const testKey = (
+      runPk: number,
+      r: TestResult,
+    ): [pk: number, suite: string | null, cls: string | null, name: string | null] => {
+      const enc = encodeTestIdentity(r.id, r);
+      const pk = this.s.insertTest.get(runPk, r.id, enc.suite, enc.classname, enc.name);
+      if (pk !== undefined) return [pk, null, null, null];
+      const row = this.s.test.get(runPk, r.id)!;
+      const t = decodeTestIdentity(r.id, row.suite, row.classname, row.name);
+      return [
+        row.pk,
+        r.suite === t.suite ? null : r.suite,
+        r.classname === t.classname ? null : r.classname,
+        r.name === t.name ? null : r.name,
+      ];
     };
     const insertAll = (
       statement: Statement<ResultValues>,
@@ -358,18 +290,16 @@ export class Repository {
           prevSet = json === null ? null : propertySetPk(json);
           prevProps = r.properties;
         }
+        const [testPk, suite, classname, name] = testKey(runPk, r);
         statement.run(
           shardPk,
           runPk,
           attempt,
-          r.id,
-          r.suite,
-          r.classname,
-          r.name,
+          testPk,
+          severityOf(r.status),
+          r.durationMs,
           r.file ?? null,
           r.line ?? null,
-          r.status,
-          r.durationMs,
           r.message ?? null,
           r.type ?? null,
           r.details ?? null,
@@ -377,6 +307,9 @@ export class Repository {
           r.stderr ?? null,
           prevSet,
           emptyToNull(r.retries),
+          suite,
+          classname,
+          name,
         );
       }
     };
@@ -387,44 +320,58 @@ export class Repository {
     const countShard = (shardPk: number): StatusCounts => {
       const c: StatusCounts = { total: 0, passed: 0, failed: 0, error: 0, skipped: 0 };
       for (const { status, n } of this.s.shardCounts.all(shardPk)) {
-        c[status] += n;
+        c[statusOf(status)] += n;
         c.total += n;
       }
       return c;
     };
 
-    this.replaceShard = db.transaction((runId, attempt, shard, results, now, expectedTry) => {
-      const runPk = ensureRun(runId, now, attempt, expectedTry);
-      const shardPk = ensureShard(ensureAttempt(runId, runPk, attempt, now), shard, now);
-      this.s.deleteShardResults.run(shardPk);
-      // The parser gives one result per id; a caller's duplicate would hit UNIQUE, so fold it the way
-      // reads do (the more severe record stands) rather than fail or let the last one win silently.
-      const rows = hasDuplicateIds(results) ? dedupeById(results) : results;
-      insertAll(this.s.insertResult, runPk, attempt, shardPk, rows);
-      // Counted from the rows just written, not re-queried: the shard holds exactly these.
-      return storeCounts(shardPk, countStatuses(rows));
-    });
-    this.upsertResults = db.transaction((runId, attempt, shard, results, now, expectedTry) => {
-      const runPk = ensureRun(runId, now, attempt, expectedTry);
-      const shardPk = ensureShard(ensureAttempt(runId, runPk, attempt, now), shard, now);
-      insertAll(this.s.upsertResult, runPk, attempt, shardPk, results);
-      // Rows from earlier batches count too: the shard's counts after the write.
-      return storeCounts(shardPk, countShard(shardPk));
-    });
+    this.writeShard = db.transaction(
+      (target: ShardTarget, results: readonly TestResult[], mode: WriteMode) => {
+        const { runId, attempt, now } = target;
+        const runPk = ensureRun(runId, now, attempt, target.expectedTry);
+        const shardPk = ensureShard(ensureAttempt(runId, runPk, attempt, now), target.shard, now);
+        // The run's other shards, from their stored counts (O(shards)): what this shard adds to.
+        const cap = target.maxRunResults;
+        const others =
+          cap === undefined ? 0 : this.s.runResultCount.get(runPk)! - this.s.shardResultCount.get(shardPk)!;
+        const checkRunCap = (shardTotal: number) => {
+          if (cap !== undefined && others + shardTotal > cap)
+            throw runCapError(runId, cap, others + shardTotal);
+        };
+        if (mode === 'merge') {
+          insertAll(this.s.upsertResult, runPk, attempt, shardPk, results);
+          // Rows from earlier batches count too: the shard's counts after the write (over the cap,
+          // the throw rolls the whole write back).
+          const c = countShard(shardPk);
+          checkRunCap(c.total);
+          return storeCounts(shardPk, c);
+        }
+        // The parser gives one result per id; a caller's duplicate would hit UNIQUE, so fold it the way
+        // reads do (the more severe record stands) rather than fail or let the last one win silently.
+        const rows = hasDuplicateIds(results) ? dedupeById(results) : results;
+        // Refused before any row is written: afterwards the shard holds exactly these rows.
+        checkRunCap(rows.length);
+        this.s.deleteShardResults.run(shardPk);
+        insertAll(this.s.insertResult, runPk, attempt, shardPk, rows);
+        // Counted from the rows just written, not re-queried: the shard holds exactly these.
+        return storeCounts(shardPk, countStatuses(rows));
+      },
+    );
     this.patchAttempt = db.transaction((runId, attempt, patch, now, expectedTry) => {
       const runPk = ensureRun(runId, now, attempt, expectedTry);
       const pk = ensureAttempt(runId, runPk, attempt, now);
-      this.s.updateAttempt.run({
-        pk,
+      this.s.updateAttempt.run(
+        patch.threads ?? null,
+        patch.selectedCount ?? null,
+        patch.startedAt ?? null,
+        patch.finishedAt ?? null,
+        patch.exitCode ?? null,
+        jsonOrNull(patch.decision),
+        patch.shardTotal ?? null,
         now,
-        threads: patch.threads ?? null,
-        selectedCount: patch.selectedCount ?? null,
-        startedAt: patch.startedAt ?? null,
-        finishedAt: patch.finishedAt ?? null,
-        exitCode: patch.exitCode ?? null,
-        decision: jsonOrNull(patch.decision),
-        shardTotal: patch.shardTotal ?? null,
-      });
+        pk,
+      );
       return toAttempt(this.s.attempt.get(runPk, attempt)!);
     });
     this.newTry = db.transaction((runId, now) => {
@@ -436,25 +383,22 @@ export class Repository {
       const superseded = this.s.lastAttempt.get(row.pk) ?? 0;
       // A run without attempts has nothing to supersede: the new try is the current one.
       if (superseded > 0) {
-        const history = Number(this.s.insertHistory.run({ pk: row.pk, now }).lastInsertRowid);
-        this.s.moveAttempts.run({ from: row.pk, to: history });
-        this.s.moveResults.run({ from: row.pk, to: history });
-        this.s.bumpTry.run({ pk: row.pk, now });
+        const history = Number(this.s.insertHistory.run(now, row.pk).lastInsertRowid);
+        this.s.moveAttempts.run(history, row.pk);
+        this.s.moveResults.run(history, row.pk);
+        this.s.moveTests.run(history, row.pk);
+        this.s.bumpTry.run(now, row.pk);
       }
       return { run: toRun(this.s.runByKey.get(runId)!), superseded };
     });
     this.upsertRun = db.transaction((runId, meta, now) => {
-      const fields = {
-        project: meta.project ?? null,
-        branch: meta.branch ?? null,
-        commit: meta.commit ?? null,
-        ciUrl: meta.ciUrl ?? null,
-        labels: jsonOrNull(meta.labels),
-        now,
-      };
+      const [project, branch, commit, ciUrl] = [meta.project, meta.branch, meta.commit, meta.ciUrl].map(
+        (v) => v ?? null,
+      ) as (string | null)[];
+      const labels = jsonOrNull(meta.labels);
       const existing = this.s.runByKey.get(runId);
-      if (existing) this.s.updateRun.run({ ...fields, pk: existing.pk });
-      else this.s.insertRun.run({ ...fields, runId, labels: fields.labels ?? '{}' });
+      if (existing) this.s.updateRun.run(project!, branch!, commit!, ciUrl!, labels, now, existing.pk);
+      else this.s.insertRun.run(runId, project!, branch!, commit!, ciUrl!, labels ?? '{}', now, now);
       return { run: toRun(this.s.runByKey.get(runId)!), created: !existing };
     });
   }
@@ -465,7 +409,6 @@ export class Repository {
    */
   hotQueryPlans(): Record<string, string[]> {
     // Each with parameters of the right shape (the plan does not depend on their values).
-    const page = { runPk: 1, attempt: 1, filter: 'all', afterId: null, afterShard: '', limit: 1 };
     const hot: Record<string, [Statement<unknown[]>, unknown[]]> = {
       failingIds: [this.s.failingIds, [1, 1]],
       everFailedIds: [this.s.everFailedIds, [1]],
@@ -473,7 +416,7 @@ export class Repository {
       attemptCounts: [this.s.attemptCounts, [1]],
       currentCounts: [this.s.currentCounts, [1]],
       shardsWithCounts: [this.s.shardsWithCounts, [1]],
-      attemptPage: [this.s.attemptPage as unknown as Statement<unknown[]>, [page]],
+      attemptPage: [this.s.attemptPage, [1, '', 1, 'all', 'all', 'all', null, null, null, '', 1]],
     };
     const plans: Record<string, string[]> = {};
     for (const [name, [statement, args]] of Object.entries(hot)) {
@@ -509,12 +452,10 @@ export class Repository {
     runs: RunRecord[];
     next: number | null;
   } {
-    const rows = this.s.listRuns.all({
-      project: q.project ?? null,
-      branch: q.branch ?? null,
-      before: q.before ?? Number.MAX_SAFE_INTEGER,
-      limit: q.limit + 1,
-    });
+    const project = q.project ?? null;
+    const branch = q.branch ?? null;
+    const before = q.before ?? Number.MAX_SAFE_INTEGER;
+    const rows = this.s.listRuns.all(project, project, branch, branch, before, q.limit + 1);
     const page = rows.slice(0, q.limit);
     return { runs: page.map(toRun), next: rows.length > q.limit ? page[page.length - 1]!.pk : null };
   }
@@ -555,7 +496,7 @@ export class Repository {
     for (const { attempt, sev, n } of this.s.attemptCounts.all(runPk)) {
       const c = byAttempt.get(attempt) ?? zero();
       byAttempt.set(attempt, c);
-      c[BY_SEVERITY[sev]!] += n;
+      c[statusOf(sev)] += n;
       c.total += n;
     }
     const shards = this.s.shardsWithCounts.all(runPk);
@@ -585,7 +526,7 @@ export class Repository {
       .sort();
     const totals = { ...zero(), flaky: flaky.length };
     const current = this.s.currentCounts.get(runPk);
-    for (const status of BY_SEVERITY) {
+    for (const status of ['skipped', 'passed', 'failed', 'error'] as const) {
       const n = current?.[status] ?? 0;
       totals[status] = n;
       totals.total += n;
@@ -601,15 +542,10 @@ export class Repository {
     after?: readonly [string, string] | undefined;
     limit: number;
   }): StoredResult[] {
+    const afterId = q.after?.[0] ?? null;
+    const f = q.filter;
     return this.s.attemptPage
-      .all({
-        runPk: q.runPk,
-        attempt: q.attempt,
-        filter: q.filter,
-        afterId: q.after?.[0] ?? null,
-        afterShard: q.after?.[1] ?? '',
-        limit: q.limit,
-      })
+      .all(q.runPk, afterId ?? '', q.attempt, f, f, f, afterId, afterId, afterId, q.after?.[1] ?? '', q.limit)
       .map((row) => toResult(row));
   }
 }

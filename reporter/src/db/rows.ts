@@ -1,4 +1,4 @@
-import type { TestResult, TestStatus } from '@dozhim/core';
+import { STATUS_SEVERITY, type TestResult, type TestStatus } from '@dozhim/core';
 import type { AttemptRecord, RunRecord, StoredDecision, StoredResult } from './records.js';
 
 /** Row shapes of the SQLite tables and their mapping to the records the API returns. */
@@ -33,12 +33,18 @@ export interface ResultRow {
   attempt_no: number;
   shard: string;
   test_id: string;
-  suite: string;
-  classname: string;
-  name: string;
+  /** The test's identity as stored in `tests` (encoded, see encodeTestIdentity). */
+  t_suite: string | null;
+  t_classname: string | null;
+  t_name: string | null;
+  /** The record's own identity where it differs from its test's, else NULL. */
+  suite: string | null;
+  classname: string | null;
+  name: string | null;
   file: string | null;
   line: number | null;
-  status: TestStatus;
+  /** STATUS_SEVERITY of the status (statusOf maps it back). */
+  status: number;
   duration_ms: number;
   message: string | null;
   type: string | null;
@@ -81,17 +87,62 @@ function parseProperties(json: string, cache?: Map<string, Record<string, string
   return p;
 }
 
+/** results.status is the status's STATUS_SEVERITY (core): one byte, and max() is the most severe. */
+export const severityOf = (s: TestStatus): number => STATUS_SEVERITY[s];
+const BY_SEVERITY: readonly TestStatus[] = ['skipped', 'passed', 'failed', 'error'];
+export const statusOf = (severity: number): TestStatus => BY_SEVERITY[severity]!;
+
+/** What identifies a test in a run: stored once per (run, test id) in `tests`. */
+export interface TestIdentity {
+  suite: string;
+  classname: string;
+  name: string;
+}
+
+/**
+ * The `tests` row's columns for an identity, so the common case stores the id only: classname and
+ * name NULL when the id is `classname::name` with no `::` in the classname (core testId of a test
+ * without file or project: the id's first `::` then ends the classname), suite NULL when equal to
+ * the classname. decodeTestIdentity is its exact inverse.
+ */
+export function encodeTestIdentity(
+  id: string,
+  t: TestIdentity,
+): { suite: string | null; classname: string | null; name: string | null } {
+  const derived = id === `${t.classname}::${t.name}` && !t.classname.includes('::');
+  return {
+    suite: t.suite === t.classname ? null : t.suite,
+    classname: derived ? null : t.classname,
+    name: derived ? null : t.name,
+  };
+}
+
+export function decodeTestIdentity(
+  id: string,
+  suite: string | null,
+  classname: string | null,
+  name: string | null,
+): TestIdentity {
+  if (classname === null || name === null) {
+    const i = id.indexOf('::');
+    classname = id.slice(0, i);
+    name = id.slice(i + 2);
+  }
+  return { suite: suite ?? classname, classname, name };
+}
+
 const opt = (v: string | null | undefined): string | undefined =>
   v === null || v === undefined ? undefined : v;
 
 /** `parsed` caches property sets by their JSON, so rows of one suite share one parsed object. */
 export function toResult(r: ResultRow, parsed?: Map<string, Record<string, string>>): StoredResult {
+  const test = decodeTestIdentity(r.test_id, r.t_suite, r.t_classname, r.t_name);
   const result: StoredResult = {
     id: r.test_id,
-    suite: r.suite,
-    classname: r.classname,
-    name: r.name,
-    status: r.status,
+    suite: r.suite ?? test.suite,
+    classname: r.classname ?? test.classname,
+    name: r.name ?? test.name,
+    status: statusOf(r.status),
     durationMs: r.duration_ms,
     properties: r.properties ? parseProperties(r.properties, parsed) : {},
     retries: r.retries ? (JSON.parse(r.retries) as TestResult['retries']) : [],

@@ -60,6 +60,7 @@ export function createApp(deps: AppDeps): express.Express {
       maxTestcases: l.maxTestcases ?? 200_000,
       maxFieldBytes: l.maxFieldBytes ?? 65_536,
       maxProperties: l.maxProperties ?? 1000,
+      maxRunResults: l.maxRunResults ?? 2_000_000,
     },
     storage: deps.storage,
     read: requireAccess('read', deps.tokens),

@@ -26,6 +26,8 @@ export interface AppLimits {
   maxFieldBytes?: number;
   /** Most properties on one result (default 1000). */
   maxProperties?: number;
+  /** Most results one run may hold, all attempts (default 2 000 000). */
+  maxRunResults?: number;
 }
 
 /** What every route module gets from createApp. */

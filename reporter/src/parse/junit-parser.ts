@@ -1,6 +1,6 @@
 import { JUnitParseError, parseJUnit, type StatusCounts, type TestResult } from '@dozhim/core';
 import Database from 'better-sqlite3';
-import { AttemptGapError, type Repository, WriteConflictError } from '../db/repository.js';
+import { AttemptGapError, type Repository, type ShardTarget, WriteConflictError } from '../db/repository.js';
 import {
   checkUploadCaps,
   LIMITS,
@@ -16,13 +16,8 @@ export interface ParseRequest {
   maxBytes: number;
 }
 
-/** Where an upload's results go: one shard of one attempt, replaced (repository.replaceShard). */
-export interface StoreTarget {
-  runId: string;
-  attempt: number;
-  shard: string;
-  now: string;
-  expectedTry?: number | undefined;
+/** Where an upload's results go: one shard of one attempt, replaced (repository.writeShard). */
+export interface StoreTarget extends ShardTarget {
   /** Checked on the parsed results before the insert (checkUploadCaps). */
   caps?: UploadCaps | undefined;
 }
@@ -32,7 +27,7 @@ export interface JUnitParser {
   parse(req: ParseRequest): Promise<TestResult[]>;
   /**
    * Parses and stores in one go where the data is (the worker, on its own connection to `file`), so
-   * the results never cross a thread boundary. Same transaction and guards as replaceShard.
+   * the results never cross a thread boundary. Same transaction and guards as writeShard.
    */
   parseAndStore?(req: ParseRequest, file: string, target: StoreTarget): Promise<StatusCounts>;
   close(): Promise<void>;
@@ -53,17 +48,10 @@ export async function ingestJUnit(
   return storeParsed(repo, await parser.parse(req), target);
 }
 
-/** The store step of an upload, the same on both threads: caps first, then one replaceShard transaction. */
+/** The store step of an upload, the same on both threads: caps first, then one writeShard transaction. */
 export function storeParsed(repo: Repository, results: TestResult[], target: StoreTarget): StatusCounts {
   if (target.caps) checkUploadCaps(results, target.caps);
-  return repo.replaceShard(
-    target.runId,
-    target.attempt,
-    target.shard,
-    results,
-    target.now,
-    target.expectedTry,
-  );
+  return repo.writeShard({ ...target, maxRunResults: target.caps?.maxRunResults }, results, 'replace');
 }
 
 /** The pure step shared by the in-thread parser and the worker. Throws JUnitParseError. */

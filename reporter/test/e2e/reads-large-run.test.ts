@@ -5,6 +5,7 @@ import { openDatabase } from '../../src/db/open.js';
 import { Repository } from '../../src/db/repository.js';
 import { runPath } from '../helpers/http.js';
 import { buildReporter, type Reporter, startReporter, tempDir } from '../helpers/server.js';
+import { replaceShard } from '../helpers/shards.js';
 
 // Issue 12: no read that grows with run size runs unbounded on the HTTP thread. A 200,000-result run
 // is seeded with the repository (fast, no HTTP), then three clients read its summary and its merged
@@ -41,7 +42,7 @@ beforeAll(async () => {
         ...(failing(i) ? { message: 'expected 1 to be 2', details: 'at pkg.Class.test(Class.java:1)' } : {}),
       };
     });
-    repo.replaceShard(RUN, 1, `${s + 1}/${SHARDS}`, results, new Date().toISOString());
+    replaceShard(repo, RUN, 1, `${s + 1}/${SHARDS}`, results, new Date().toISOString());
   }
   db.close();
   reporter = await startReporter(`${tmp.dir}/big.sqlite`);

@@ -5,6 +5,7 @@ import { openDatabase } from '../../src/db/open.js';
 import { ReadWorker, type ReportStream } from '../../src/db/read-worker.js';
 import { Repository } from '../../src/db/repository.js';
 import { buildReporter, tempDir } from '../helpers/server.js';
+import { replaceShard } from '../helpers/shards.js';
 
 // The read worker answers on its own connection and keeps answers until the next commit: a write on
 // the HTTP thread's connection (or the parse worker's) must show in the very next read, never a stale one.
@@ -46,7 +47,7 @@ async function text(stream: ReportStream): Promise<string> {
 
 describe('ReadWorker', () => {
   it('answers like the in-thread computation, and the next read after any commit sees it', async () => {
-    repo.replaceShard('rw', 1, 'a', [result('C::x', 'failed'), result('C::y', 'passed')], NOW);
+    replaceShard(repo, 'rw', 1, 'a', [result('C::x', 'failed'), result('C::y', 'passed')], NOW);
     const { pk } = repo.runKey('rw')!;
     const first = await reads.read({ op: 'summary', runPk: pk });
     expect(first).toEqual(repo.summary(pk));
@@ -55,7 +56,7 @@ describe('ReadWorker', () => {
     expect(await reads.read({ op: 'summary', runPk: pk })).toEqual(first);
     const report1 = await text(await reads.report(pk, 'rw'));
     expect(report1).toContain('<failure');
-    repo.replaceShard('rw', 2, 'a', [result('C::x', 'passed')], NOW);
+    replaceShard(repo, 'rw', 2, 'a', [result('C::x', 'passed')], NOW);
     const second = await reads.read({ op: 'summary', runPk: pk });
     expect(second.current.failing).toEqual([]);
     expect(second.current.flaky).toEqual(['C::x']);
@@ -72,7 +73,7 @@ describe('ReadWorker', () => {
     const many = Array.from({ length: 12_000 }, (_, i) =>
       result(`C::t${String(i).padStart(5, '0')}`, 'failed'),
     );
-    repo.replaceShard('big', 1, 'a', many, NOW);
+    replaceShard(repo, 'big', 1, 'a', many, NOW);
     const { pk } = repo.runKey('big')!;
     const xml = await text(await reads.report(pk, 'big'));
     expect(Buffer.byteLength(xml)).toBeGreaterThan(1024 * 1024);

@@ -28,6 +28,7 @@ const SAMPLES: Record<ConfigKey, readonly [string, unknown, string, unknown]> = 
   maxTestcases: ['10', 10, '11', 11],
   maxFieldBytes: ['300', 300, '400', 400],
   maxProperties: ['0', 0, '1', 1],
+  maxRunResults: ['10', 10, '3000000', 3_000_000],
   allowedHosts: ['A.example, b', ['a.example', 'b'], '*', ['*']],
   logLevel: ['debug', 'debug', 'silent', 'silent'],
   token: ['', undefined, 'write-secret-1', 'write-secret-1'],

@@ -7,6 +7,7 @@ import { AttemptGapError, Repository } from '../../src/db/repository.js';
 import { listTests, summarizeRun, type TestRow, toCoreAttempts, toRow } from '../../src/snapshot.js';
 import { checkResultCaps, ResultCapError } from '../../src/truncate.js';
 import { tempDir } from '../helpers/server.js';
+import { mergeShard, replaceShard } from '../helpers/shards.js';
 
 const NOW = '2026-01-01T00:00:00.000Z';
 const result = (id: string, status: TestStatus, extra: Partial<TestResult> = {}): TestResult => ({
@@ -68,7 +69,7 @@ describe('openDatabase', () => {
       /SEARCH f USING COVERING INDEX results_failing \(run_pk=\?\)/,
     );
     expect(plans.failingIds!.join('\n')).toMatch(
-      /SEARCH l USING COVERING INDEX results_current \(run_pk=\? AND test_id=\? AND attempt_no>\?\)/,
+      /SEARCH l USING COVERING INDEX results_current \(run_pk=\? AND test_pk=\? AND attempt_no>\?\)/,
     );
     expect(plans.everFailedIds!.join('\n')).toMatch(/COVERING INDEX results_failing/);
     expect(plans.evidenceIds!.join('\n')).toMatch(/INDEX results_evidence/);
@@ -77,6 +78,13 @@ describe('openDatabase', () => {
       expect(plans[name]!.join('\n'), name).toMatch(
         /SEARCH r USING COVERING INDEX results_current \(run_pk=\?\)/,
       );
+    // An attempt's page walks the run's tests in id order from the cursor, one seek per test.
+    expect(plans.attemptPage!.join('\n')).toMatch(
+      /SEARCH t USING INDEX sqlite_autoindex_tests_1 \(run_pk=\? AND test_id>\?\)/,
+    );
+    expect(plans.attemptPage!.join('\n')).toMatch(
+      /SEARCH r USING INDEX results_current \(run_pk=\? AND test_pk=\? AND attempt_no=\?\)/,
+    );
     for (const [name, lines] of Object.entries(plans))
       expect(lines.join('\n'), name).not.toMatch(/^SCAN (results|r|f|l|s|a)\b/m);
   });
@@ -84,12 +92,12 @@ describe('openDatabase', () => {
 
 describe('Repository', () => {
   it('replaceShard is idempotent and atomic: a failing insert leaves the previous shard intact', () => {
-    repo.replaceShard('r', 1, 'a', [result('A::1', 'failed'), result('A::2', 'passed')], NOW);
-    const again = repo.replaceShard('r', 1, 'a', [result('A::1', 'failed'), result('A::2', 'passed')], NOW);
+    replaceShard(repo, 'r', 1, 'a', [result('A::1', 'failed'), result('A::2', 'passed')], NOW);
+    const again = replaceShard(repo, 'r', 1, 'a', [result('A::1', 'failed'), result('A::2', 'passed')], NOW);
     expect(again).toEqual({ total: 2, passed: 1, failed: 1, error: 0, skipped: 0 });
     const bad = result('A::3', 'exploded' as TestStatus);
-    expect(() => repo.replaceShard('r', 1, 'a', [result('A::1', 'passed'), bad], NOW)).toThrow(
-      /CHECK constraint/,
+    expect(() => replaceShard(repo, 'r', 1, 'a', [result('A::1', 'passed'), bad], NOW)).toThrow(
+      /constraint failed: results.status/,
     );
     const { pk } = repo.runKey('r')!;
     expect(repo.results(pk).map((r) => [r.id, r.status])).toEqual([
@@ -99,7 +107,7 @@ describe('Repository', () => {
   });
 
   it('refuses an attempt whose predecessor is missing, storing nothing', () => {
-    expect(() => repo.replaceShard('gap', 2, 'a', [result('A::1', 'failed')], NOW)).toThrow(AttemptGapError);
+    expect(() => replaceShard(repo, 'gap', 2, 'a', [result('A::1', 'failed')], NOW)).toThrow(AttemptGapError);
     expect(repo.runKey('gap')).toBeUndefined();
   });
 
@@ -115,11 +123,71 @@ describe('Repository', () => {
       properties: { k: 'v' },
       retries: [{ kind: 'rerunFailure', message: 'first try' }],
     });
-    repo.replaceShard('rt', 1, 's', [full, result('F::y', 'passed')], NOW);
+    replaceShard(repo, 'rt', 1, 's', [full, result('F::y', 'passed')], NOW);
     const [x, y] = repo.results(repo.runKey('rt')!.pk, { full: true });
     expect(x).toEqual({ ...full, attempt: 1, shard: 's' });
     expect(y).toEqual({ ...result('F::y', 'passed'), attempt: 1, shard: 's' });
     expect(Object.keys(y!)).not.toContain('message');
+  });
+
+  it('stores each test identity once per run and reads every record back exactly, also when it differs', () => {
+    const rows: TestResult[] = [
+      // core testId of a test without file: the id says classname and name, only the id is stored
+      result('com.x.OrderTest::shouldPay', 'passed', { suite: 'com.x.OrderTest' }),
+      // suite differs from classname; a name with '::' in it (the id's first '::' ends the classname)
+      result('a.B::c::d', 'failed', { suite: 'Suite B', classname: 'a.B', name: 'c::d' }),
+      // looks derived but is not: the classname has '::', so the first '::' of the id is not its end
+      result('crate::mod::t', 'passed', { suite: 'crate::mod', classname: 'crate::mod', name: 't' }),
+      // an id that says nothing about the names (JSON API), astral and combining characters
+      result('opaque-id-1', 'error', { suite: 's\u{1F600}', classname: 'K\u0301', name: 'n\u{1F600}' }),
+      // empty classname
+      result('::bare', 'skipped', { suite: '', classname: '', name: 'bare' }),
+    ];
+    replaceShard(repo, 'ident', 1, 'a', rows, NOW);
+    // The same ids again in another shard and attempt, with other identities: kept per record.
+    const other = rows.map((r) => ({
+      ...r,
+      suite: `${r.suite}!`,
+      classname: `${r.classname}!`,
+      name: `${r.name}!`,
+    }));
+    replaceShard(repo, 'ident', 1, 'b', other.slice(0, 3), NOW);
+    replaceShard(repo, 'ident', 2, 'a', [rows[0]!, other[3]!], NOW);
+    const { pk } = repo.runKey('ident')!;
+    const key = (r: { attempt: number; shard: string; id: string }) => `${r.attempt}/${r.shard}/${r.id}`;
+    const expected = new Map<string, TestResult>();
+    for (const r of rows) expected.set(key({ attempt: 1, shard: 'a', id: r.id }), r);
+    for (const r of other.slice(0, 3)) expected.set(key({ attempt: 1, shard: 'b', id: r.id }), r);
+    expected.set(key({ attempt: 2, shard: 'a', id: rows[0]!.id }), rows[0]!);
+    expected.set(key({ attempt: 2, shard: 'a', id: other[3]!.id }), other[3]!);
+    const stored = repo.results(pk, { full: true });
+    expect(stored).toHaveLength(expected.size);
+    for (const r of stored) {
+      const { attempt, shard, ...rest } = r;
+      expect(rest, key(r)).toEqual(expected.get(key(r)));
+    }
+    // One tests row per id; the common case keeps no classname, name or suite of its own.
+    const tests = db
+      .prepare('SELECT test_id, suite, classname, name FROM tests WHERE run_pk = ? ORDER BY test_id')
+      .all(pk);
+    expect(tests).toHaveLength(rows.length);
+    expect(tests).toContainEqual({
+      test_id: 'com.x.OrderTest::shouldPay',
+      suite: null,
+      classname: null,
+      name: null,
+    });
+    expect(tests).toContainEqual({
+      test_id: 'crate::mod::t',
+      suite: null,
+      classname: 'crate::mod',
+      name: 't',
+    });
+    // The attempt page, the failing set and the report read the same identities.
+    expect(repo.attemptPage({ runPk: pk, attempt: 1, filter: 'all', limit: 100 }).map((r) => r.name)).toEqual(
+      ['bare', 'c::d', 'c::d!', 'shouldPay', 'shouldPay!', 't', 't!', 'n\u{1F600}'],
+    );
+    expect(repo.failingIds(pk)).toEqual(['a.B::c::d', 'opaque-id-1']);
   });
 
   it('failingIds (SQL) equals core runState().failing on random multi-attempt, multi-shard runs', () => {
@@ -134,7 +202,8 @@ describe('Repository', () => {
         for (let s = 0; s < shards; s++) {
           // Some ids land in two shards of one attempt (a duplicated test), with different outcomes.
           const mine = selected.filter(() => rand() < 0.6);
-          repo.replaceShard(
+          replaceShard(
+            repo,
             runId,
             attempt,
             `s${s}`,
@@ -174,9 +243,9 @@ describe('Repository', () => {
           );
           // Some shards arrive as JSON batches (upserts) in two halves, some replace.
           if (rand() < 0.3) {
-            repo.upsertResults(runId, attempt, `s${s}`, rows.slice(0, rows.length >> 1), NOW);
-            repo.upsertResults(runId, attempt, `s${s}`, rows.slice(rows.length >> 1), NOW);
-          } else repo.replaceShard(runId, attempt, `s${s}`, rows, NOW);
+            mergeShard(repo, runId, attempt, `s${s}`, rows.slice(0, rows.length >> 1), NOW);
+            mergeShard(repo, runId, attempt, `s${s}`, rows.slice(rows.length >> 1), NOW);
+          } else replaceShard(repo, runId, attempt, `s${s}`, rows, NOW);
         }
         const { pk } = repo.runKey(runId)!;
         if (rand() < 0.5) selected = repo.failingIds(pk);
@@ -188,20 +257,20 @@ describe('Repository', () => {
   });
 
   it('summary() keeps a failure visible: a fail in one shard beats a pass in another, a later pass makes it flaky', () => {
-    repo.replaceShard('vis', 1, 'a', [result('A::x', 'passed'), result('A::y', 'failed')], NOW);
-    repo.replaceShard('vis', 1, 'b', [result('A::x', 'error')], NOW);
+    replaceShard(repo, 'vis', 1, 'a', [result('A::x', 'passed'), result('A::y', 'failed')], NOW);
+    replaceShard(repo, 'vis', 1, 'b', [result('A::x', 'error')], NOW);
     const { pk } = repo.runKey('vis')!;
     let s = repo.summary(pk);
     expect(s.current.failing).toEqual(['A::x', 'A::y']);
     expect(s.attempts[0]!.counts).toEqual({ total: 2, passed: 0, failed: 1, error: 1, skipped: 0 });
     // A rerun that passes only one of them: the other stays failing, the first is flaky, not passed-clean.
-    repo.replaceShard('vis', 2, 'a', [result('A::x', 'passed')], NOW);
+    replaceShard(repo, 'vis', 2, 'a', [result('A::x', 'passed')], NOW);
     s = repo.summary(pk);
     expect(s.current.failing).toEqual(['A::y']);
     expect(s.current.flaky).toEqual(['A::x']);
     expect(s.current.totals).toEqual({ total: 2, passed: 1, failed: 1, error: 0, skipped: 0, flaky: 1 });
     // A rerun that skips a failed test does not make it pass: it is flaky-not-failing (as runState says).
-    repo.replaceShard('vis', 3, 'a', [result('A::y', 'skipped')], NOW);
+    replaceShard(repo, 'vis', 3, 'a', [result('A::y', 'skipped')], NOW);
     expect(repo.summary(pk).current).toEqual(
       summarizeRun(repo.attempts(pk), repo.shards(pk), repo.results(pk)).current,
     );
@@ -217,8 +286,8 @@ describe('Repository', () => {
         properties: i % 50 === 0 ? { ...suiteProps, own: String(i) } : { ...suiteProps },
       }),
     );
-    repo.replaceShard('props', 1, 'a', rows, NOW);
-    repo.replaceShard('props', 1, 'b', rows.slice(0, 10), NOW);
+    replaceShard(repo, 'props', 1, 'a', rows, NOW);
+    replaceShard(repo, 'props', 1, 'b', rows.slice(0, 10), NOW);
     expect(db.prepare('SELECT count(*) AS n FROM property_sets').get()).toEqual({ n: 5 });
     expect(db.prepare('SELECT count(*) AS n FROM results WHERE properties IS NOT NULL').get()).toEqual({
       n: 0,
@@ -229,7 +298,7 @@ describe('Repository', () => {
     expect(back).toHaveLength(rows.length);
     for (const r of rows) expect(byId.get(r.id), r.id).toEqual(r.properties);
     // A test without properties gets none (not some other test's set).
-    repo.replaceShard('props', 1, 'c', [result('P::bare', 'passed')], NOW);
+    replaceShard(repo, 'props', 1, 'c', [result('P::bare', 'passed')], NOW);
     expect(repo.results(pk, { full: true }).find((r) => r.id === 'P::bare')!.properties).toEqual({});
   });
 
@@ -261,8 +330,55 @@ describe('Repository', () => {
     expect(repo.failingIds(pk)).toEqual(['O::t']);
   });
 
+  it('upgrades a v3 database (text ids and statuses per row) to the per-run tests dictionary, keeping every read', () => {
+    db.close();
+    const path = `${tmp.dir}/v3.sqlite`;
+    const old = new Database(path);
+    for (const m of MIGRATIONS.slice(0, 3)) old.exec(m);
+    old.pragma('user_version = 3');
+    old.exec(`INSERT INTO runs (run_id, created_at, updated_at) VALUES ('v3', 'x', 'x');
+      INSERT INTO attempts (run_pk, number, created_at, updated_at) VALUES (1, 1, 'x', 'x'), (1, 2, 'x', 'x');
+      INSERT INTO shards (attempt_pk, name, uploaded_at, passed, failed) VALUES (1, 'a', 'x', 1, 2), (1, 'b', 'x', 1, 0), (2, 'a', 'x', 1, 0);
+      INSERT INTO property_sets (hash, json) VALUES ('h', '{"k":"v"}');
+      INSERT INTO results (shard_pk, run_pk, attempt_no, test_id, suite, classname, name, status, property_set, retries, file, line)
+        VALUES (1, 1, 1, 'C::flaky', 'C', 'C', 'flaky', 'failed', 1, NULL, 'c.py', 3),
+               (1, 1, 1, 'C::still', 'S', 'C', 'still', 'failed', NULL, NULL, NULL, NULL),
+               (1, 1, 1, 'C::ok', 'C', 'C', 'ok', 'passed', NULL, '[{"kind":"flakyFailure","message":"m"}]', NULL, NULL),
+               (2, 1, 1, 'C::still', 'S2', 'C2', 'still2', 'passed', NULL, NULL, NULL, NULL),
+               (3, 1, 2, 'C::flaky', 'C', 'C', 'flaky', 'passed', NULL, NULL, NULL, NULL);`);
+    old.close();
+    db = openDatabase(path);
+    repo = new Repository(db);
+    expect(db.pragma('user_version', { simple: true })).toBe(MIGRATIONS.length);
+    expect(db.pragma('integrity_check', { simple: true })).toBe('ok');
+    expect(db.pragma('foreign_key_check')).toEqual([]);
+    const { pk } = repo.runKey('v3')!;
+    const got = repo
+      .results(pk, { full: true })
+      .map((r) => [r.attempt, r.shard, r.id, r.suite, r.classname, r.name, r.status]);
+    expect(got.sort()).toEqual(
+      [
+        [1, 'a', 'C::flaky', 'C', 'C', 'flaky', 'failed'],
+        [1, 'a', 'C::still', 'S', 'C', 'still', 'failed'],
+        [1, 'a', 'C::ok', 'C', 'C', 'ok', 'passed'],
+        [1, 'b', 'C::still', 'S2', 'C2', 'still2', 'passed'],
+        [2, 'a', 'C::flaky', 'C', 'C', 'flaky', 'passed'],
+      ].sort(),
+    );
+    const flaky = repo.results(pk, { full: true }).find((r) => r.id === 'C::flaky' && r.attempt === 1)!;
+    expect(flaky).toMatchObject({ properties: { k: 'v' }, file: 'c.py', line: 3 });
+    // A failure in one shard is not hidden by the other shard's pass; the later pass makes it flaky.
+    expect(repo.failingIds(pk)).toEqual(['C::still']);
+    const summary = repo.summary(pk);
+    expect(summary.current.flaky).toEqual(['C::flaky', 'C::ok']);
+    expect(summary).toEqual(summarizeRun(repo.attempts(pk), repo.shards(pk), repo.results(pk)));
+    // The upgraded file takes new writes: a re-upload of attempt 2 replaces its shard.
+    replaceShard(repo, 'v3', 2, 'a', [result('C::flaky', 'failed'), result('C::new', 'passed')], NOW);
+    expect(repo.failingIds(pk)).toEqual(['C::flaky', 'C::still']);
+  });
+
   it('refuses an id, name or classname over 65,536 UTF-8 bytes inside the transaction: nothing stored', () => {
-    repo.replaceShard('caps', 1, 'a', [result('K::kept', 'failed')], NOW);
+    replaceShard(repo, 'caps', 1, 'a', [result('K::kept', 'failed')], NOW);
     const huge = 'n'.repeat(10 * 1024 * 1024);
     const over = [
       result(`K::${huge}`, 'passed', { name: huge }),
@@ -271,7 +387,7 @@ describe('Repository', () => {
     for (const bad of over) {
       const err = (() => {
         try {
-          repo.replaceShard('caps', 1, 'a', [result('K::other', 'passed'), bad], NOW);
+          replaceShard(repo, 'caps', 1, 'a', [result('K::other', 'passed'), bad], NOW);
         } catch (e) {
           return e;
         }
@@ -279,7 +395,7 @@ describe('Repository', () => {
       expect(err).toBeInstanceOf(ResultCapError);
       expect((err as ResultCapError).code).toBe('identifier_too_long');
       expect((err as ResultCapError).details).toMatchObject({ limit: 65_536, index: 1 });
-      expect(() => repo.upsertResults('caps', 1, 'a', [bad], NOW)).toThrow(ResultCapError);
+      expect(() => mergeShard(repo, 'caps', 1, 'a', [bad], NOW)).toThrow(ResultCapError);
     }
     // The shard as it was: the failure is still there, nothing of the refused uploads.
     const { pk } = repo.runKey('caps')!;
@@ -287,7 +403,7 @@ describe('Repository', () => {
     expect(repo.failingIds(pk)).toEqual(['K::kept']);
     // Exactly at the cap is stored.
     const edge = 'x'.repeat(65_536);
-    repo.replaceShard('caps', 1, 'b', [result(edge, 'passed', { name: edge })], NOW);
+    replaceShard(repo, 'caps', 1, 'b', [result(edge, 'passed', { name: edge })], NOW);
     expect(repo.results(pk).some((r) => r.id === edge)).toBe(true);
   });
 
@@ -305,7 +421,8 @@ describe('Repository', () => {
     for (let attempt = 1; attempt <= 2; attempt++) {
       for (const shard of ['1/3', '2/3', '3/3']) {
         const mine = ids.filter(() => rand() < 0.5);
-        repo.replaceShard(
+        replaceShard(
+          repo,
           'paged',
           attempt,
           shard,

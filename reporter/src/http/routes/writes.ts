@@ -107,9 +107,15 @@ export function writeRoutes(ctx: RouteContext): Router {
         ),
       );
       checkUploadCaps(results, caps);
-      const write = replace ? repo.replaceShard : repo.upsertResults;
+      const mode = replace ? 'replace' : 'merge';
       const counts = await ticket.queued(() =>
-        stored(() => write(runId, attempt, shard, results, now(), expectedTry)),
+        stored(() =>
+          repo.writeShard(
+            { runId, attempt, shard, now: now(), expectedTry, maxRunResults: caps.maxRunResults },
+            results,
+            mode,
+          ),
+        ),
       );
       return { counts, count: results.length };
     });

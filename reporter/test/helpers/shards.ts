@@ -1,0 +1,19 @@
+import type { StatusCounts, TestResult } from '@dozhim/core';
+import type { Repository, WriteMode } from '../../src/db/repository.js';
+
+/** Repository.writeShard in the positional form the tests read best. */
+const shardWriter =
+  (mode: WriteMode) =>
+  (
+    repo: Repository,
+    runId: string,
+    attempt: number,
+    shard: string,
+    results: readonly TestResult[],
+    now: string,
+    expectedTry?: number,
+  ): StatusCounts =>
+    repo.writeShard({ runId, attempt, shard, now, expectedTry }, results, mode);
+
+export const replaceShard = shardWriter('replace');
+export const mergeShard = shardWriter('merge');
