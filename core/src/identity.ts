@@ -26,6 +26,12 @@ export interface IdentityParts {
 }
 
 export const ID_SEPARATOR = '::';
+/**
+ * The longest identity text (id, name, classname, suite, file) the reporter takes: the JSON API's
+ * cap (wire ResultInput) and the default of its byte cap (DOZHIM_MAX_FIELD_BYTES). Longer ones are
+ * refused, never cut: a cut identity could merge two tests and hide a failure.
+ */
+export const MAX_IDENT_CHARS = 65_536;
 /** Separates the file from the classname inside a scope. */
 export const SCOPE_FILE_SEPARATOR = ' > ';
 /**

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { testId } from '../identity.js';
+import { MAX_IDENT_CHARS, testId } from '../identity.js';
 import type { TestResult } from '../model.js';
 
 /** Result-level bodies: uploads (request and response) and the listing of stored results. */
@@ -23,7 +23,7 @@ export const UploadResponse = z
 export type UploadResponse = z.infer<typeof UploadResponse>;
 
 /** Identity texts: generous (hostile parametrized names exist); the body size limit bounds the rest. */
-const ident = () => z.string().max(65_536);
+const ident = () => z.string().max(MAX_IDENT_CHARS);
 
 /** A failed try recorded with the result (Surefire flaky and rerun elements, in-run retries). */
 export const RetryEvidenceInput = z
