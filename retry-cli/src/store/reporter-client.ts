@@ -96,8 +96,8 @@ export class ReporterClient {
   }
 
   /**
-   * One call, retried within the budget; a 2xx answer (and a 404 to a read) is parsed with the
-   * contract's schema `pick(wire)`. Returns undefined for a 404 read ("no such run yet").
+   * One call, retried within the budget (request); its 2xx answer parsed with the contract's schema
+   * `pick(wire)`. `data` is undefined only for a read the reporter answered 404 `run_not_found`.
    */
   private async call<T>(
     config: AxiosRequestConfig,
