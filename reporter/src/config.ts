@@ -1,3 +1,4 @@
+import { MAX_IDENT_CHARS } from '@dozhim/core';
 import { Command, CommanderError, Option } from 'commander';
 import { z } from 'zod';
 
@@ -134,7 +135,8 @@ export const CONFIG_TABLE = {
     env: 'DOZHIM_MAX_FIELD_BYTES',
     help: 'most UTF-8 bytes in a test id, name, classname, suite or file',
     schema: intIn(256, 16 * 1024 * 1024),
-    default: 65_536,
+    // The JSON API's own cap on identity texts (wire ResultInput), so both ways in agree.
+    default: MAX_IDENT_CHARS,
   }),
   maxProperties: row({
     flag: '--max-properties <n>',
@@ -208,6 +210,12 @@ type Shape = {
 
 type Row = readonly [ConfigKey, ConfigRow];
 export const CONFIG_ROWS: readonly Row[] = Object.entries(CONFIG_TABLE) as unknown as Row[];
+
+type DefaultedKey = { [K in ConfigKey]: Table[K]['default'] extends undefined ? never : K }[ConfigKey];
+/** The default of every row that has one: for callers of createApp that leave a limit out (tests). */
+export const CONFIG_DEFAULTS = Object.fromEntries(
+  CONFIG_ROWS.flatMap(([key, r]) => (r.default === undefined ? [] : [[key, r.default]])),
+) as { [K in DefaultedKey]: NonNullable<Table[K]['default']> };
 
 export const ConfigSchema = z
   .object(

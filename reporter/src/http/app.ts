@@ -1,5 +1,6 @@
 import express from 'express';
 import type { Logger } from 'pino';
+import { CONFIG_DEFAULTS } from '../config.js';
 import type { StorageHealth } from '../db/health.js';
 import type { Repository } from '../db/repository.js';
 import { inThreadParser, type JUnitParser } from '../parse/junit-parser.js';
@@ -60,10 +61,10 @@ export function createApp(deps: AppDeps): express.Express {
         uploads,
       ),
     caps: {
-      maxTestcases: l.maxTestcases ?? 200_000,
-      maxFieldBytes: l.maxFieldBytes ?? 65_536,
-      maxProperties: l.maxProperties ?? 1000,
-      maxRunResults: l.maxRunResults ?? 2_000_000,
+      maxTestcases: l.maxTestcases ?? CONFIG_DEFAULTS.maxTestcases,
+      maxFieldBytes: l.maxFieldBytes ?? CONFIG_DEFAULTS.maxFieldBytes,
+      maxProperties: l.maxProperties ?? CONFIG_DEFAULTS.maxProperties,
+      maxRunResults: l.maxRunResults ?? CONFIG_DEFAULTS.maxRunResults,
     },
     storage: deps.storage,
     read: requireAccess('read', deps.tokens),

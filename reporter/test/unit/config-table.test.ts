@@ -132,11 +132,17 @@ describe('the reporter configuration table', () => {
     );
   });
 
-  it("reporter/README.md's configuration table lists every flag and variable", () => {
+  it("reporter/README.md's configuration table lists every flag and variable, with the table's defaults", () => {
     const readme = readFileSync(new URL('../../README.md', import.meta.url), 'utf8');
     for (const [key, row] of CONFIG_ROWS) {
       expect(readme, key).toContain(`\`${row.env}\``);
-      if (row.flag) expect(readme, key).toContain(`\`${row.flag.split(' ')[0]}\``);
+      if (!row.flag) continue;
+      const flag = `\`${row.flag.split(' ')[0]}\``;
+      const line = readme.split('\n').find((l) => l.startsWith(`| ${flag}`));
+      expect(line, `${key}: no README table row for ${flag}`).toBeDefined();
+      // The default the README states is the table's (a value default; prose ones are checked by --help).
+      if (row.default !== undefined)
+        expect(line, key).toContain(`\`${row.defaultText ?? String(row.default)}\``);
     }
   });
 });
