@@ -3,12 +3,14 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import { createRequire } from 'node:module';
 import type { AddressInfo } from 'node:net';
 import { pino } from 'pino';
+import { backup } from './commands/backup.js';
 import { runMigrateCommand } from './commands/migrate.js';
 import { allowedHosts, type Config, loadConfig } from './config.js';
 import { Admission, defaultPerClient } from './http/admission.js';
 import { createApp } from './http/app.js';
 import { createMetrics } from './http/metrics.js';
 import { WorkerParser } from './parse/worker-parser.js';
+import { RetentionJob, retentionMetrics } from './retention-job.js';
 import { SerialQueue } from './serial.js';
 import { PgStorage } from './storage/pg-storage.js';
 import { SqliteStorage } from './storage/sqlite-storage.js';
@@ -33,8 +35,9 @@ const DEADLINE_CHECK_MS = 250;
 
 /** config → db → app → listen → wait for a stop signal → graceful shutdown. Returns the exit code. */
 export async function main(io: MainIo): Promise<number> {
-  // Subcommands before the server's options (`dozhim-reporter migrate --from .. --to ..`).
+  // Subcommands before the server's options (`migrate --from .. --to ..`, `backup <file>`).
   if (io.argv[0] === 'migrate') return runMigrateCommand(io.argv.slice(1), io);
+  if (io.argv[0] === 'backup') return backup(io.argv.slice(1), io.env, io.stdout);
   const config: Config = loadConfig(io.argv, io.env, io.stdout);
   const logger = pino({ name: 'dozhim-reporter', level: config.logLevel });
   const parser = new WorkerParser();
@@ -55,10 +58,20 @@ export async function main(io: MainIo): Promise<number> {
     uploads,
   );
   const hosts = allowedHosts(config);
+  const metrics = createMetrics();
+  const retention = new RetentionJob(
+    {
+      expireRuns: (cutoff, limit) => store.expireRuns(cutoff, limit),
+      serialize: (task) => uploads.run(task),
+      logger,
+      metrics: retentionMetrics(metrics.registry),
+    },
+    { retentionDays: config.retentionDays, intervalMs: config.retentionIntervalMs },
+  );
   const app = createApp({
     store,
     logger,
-    metrics: createMetrics(),
+    metrics,
     tokens: { write: config.token, read: config.readToken },
     limits: {
       maxBodyBytes: config.maxBodyBytes,
@@ -116,10 +129,12 @@ export async function main(io: MainIo): Promise<number> {
     },
     'started',
   );
+  retention.start();
 
   const signal = await io.stopSignal;
   stopping = true;
   admission.stop();
+  const retentionStopped = retention.stop();
   logger.info({ signal }, 'stopping: no new connections, finishing in-flight requests');
   const closed = new Promise<void>((resolve) => server.close(() => resolve()));
   server.closeIdleConnections();
@@ -134,6 +149,7 @@ export async function main(io: MainIo): Promise<number> {
   await closed;
   clearTimeout(answer);
   clearTimeout(force);
+  await retentionStopped;
   await parser.close();
   await store.close();
   logger.info('stopped');

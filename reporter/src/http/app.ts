@@ -1,5 +1,6 @@
 import express from 'express';
 import type { Logger } from 'pino';
+import { CONFIG_DEFAULTS } from '../config.js';
 import type { StorageHealth } from '../db/health.js';
 import type { Repository } from '../db/repository.js';
 import type { JUnitParser } from '../parse/junit-parser.js';
@@ -13,6 +14,7 @@ import { errorMiddleware, notFound } from './errors.js';
 import { type Metrics, measure } from './metrics.js';
 import { opsRoutes } from './routes/ops.js';
 import { readRoutes } from './routes/reads.js';
+import { runsDeleteRoutes } from './routes/runs-delete.js';
 import { writeRoutes } from './routes/writes.js';
 import { allowHosts, redactUrl, securityHeaders } from './security.js';
 
@@ -63,10 +65,10 @@ export function createApp(deps: AppDeps): express.Express {
         uploads,
       ),
     caps: {
-      maxTestcases: l.maxTestcases ?? 200_000,
-      maxFieldBytes: l.maxFieldBytes ?? 65_536,
-      maxProperties: l.maxProperties ?? 1000,
-      maxRunResults: l.maxRunResults ?? 2_000_000,
+      maxTestcases: l.maxTestcases ?? CONFIG_DEFAULTS.maxTestcases,
+      maxFieldBytes: l.maxFieldBytes ?? CONFIG_DEFAULTS.maxFieldBytes,
+      maxProperties: l.maxProperties ?? CONFIG_DEFAULTS.maxProperties,
+      maxRunResults: l.maxRunResults ?? CONFIG_DEFAULTS.maxRunResults,
     },
     read: requireAccess('read', deps.tokens),
     write: requireAccess('write', deps.tokens),
@@ -99,6 +101,7 @@ export function createApp(deps: AppDeps): express.Express {
   app.use(opsRoutes(ctx));
   app.use(readRoutes(ctx));
   app.use(writeRoutes(ctx));
+  app.use(runsDeleteRoutes(ctx));
   app.use(notFound);
   app.use(errorMiddleware(deps.logger));
   return app;

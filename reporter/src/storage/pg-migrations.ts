@@ -153,6 +153,11 @@ export const PG_MIGRATIONS: readonly string[] = [
   CREATE INDEX results_failing ON results (run_pk, test_pk, attempt_no, status) WHERE status >= 2;
   CREATE INDEX results_evidence ON results (run_pk, test_pk) WHERE retries IS NOT NULL;
   `,
+  // v5 as db/migrations.ts v5 (runs_superseded): PostgreSQL has had runs_superseded_by since v2,
+  // the partial index over history rows; the version number is kept in step.
+  `
+  SELECT 1;
+  `,
 ];
 
 /** Any constant shared by every dozhim-reporter: the key of the migration's advisory lock. */

@@ -15,6 +15,7 @@ import {
   WriteConflictError,
 } from '../db/records.js';
 import { runCapError } from '../db/repository.js';
+import { MAX_RESULTS_PER_BATCH, RETENTION_SQL } from '../db/retention.js';
 import {
   type AttemptRow,
   decodeTestIdentity,
@@ -37,7 +38,7 @@ import {
   type ParseRequest,
   type StoreTarget,
 } from '../parse/junit-parser.js';
-import { type AttemptSummary, dedupeById, listTests, type RunSummary, toCoreAttempts } from '../snapshot.js';
+import { type AttemptSummary, dedupeById, listTests, type RunProgress, toCoreAttempts } from '../snapshot.js';
 import { checkResultCaps, checkUploadCaps, DEFAULT_RESULT_CAPS, type ResultCaps } from '../truncate.js';
 import { forUpdate, orIgnore, type PgStatement, toPg, toPgBatchInsert } from './dialect.js';
 import { migratePg } from './pg-migrations.js';
@@ -91,12 +92,19 @@ const PG = {
     'SELECT pk, test_id, suite, classname, name FROM tests WHERE run_pk = $1 AND test_id = ANY($2::text[])',
   // PostgreSQL only: the pks of many sets in one round trip.
   propertySets: 'SELECT hash, pk FROM property_sets WHERE hash = ANY($1::text[])',
-  // Retention (PostgreSQL only; SQLite's are in db/retention.ts).
-  expiredRuns:
-    'SELECT pk FROM runs WHERE updated_at < $1 AND superseded_by IS NULL ORDER BY updated_at LIMIT $2 FOR UPDATE SKIP LOCKED',
-  deleteResultsOfRuns:
-    'DELETE FROM results WHERE run_pk IN (SELECT pk FROM runs WHERE pk = ANY($1::bigint[]) OR superseded_by = ANY($1::bigint[]))',
-  deleteRuns: 'DELETE FROM runs WHERE pk = ANY($1::bigint[])',
+  // Retention: db/retention.ts's texts. The run rows are locked first: an upload to the run on any
+  // replica then commits before the delete (and the run is gone with it) or after it (and starts
+  // the run id afresh). Expiry skips runs being written right now (SKIP LOCKED): the next pass.
+  runPkForUpdate: forUpdate(toPg(RETENTION_SQL.runPk).text),
+  history: toPg(RETENTION_SQL.history).text,
+  expired: `${toPg(RETENTION_SQL.expired).text} FOR UPDATE OF r SKIP LOCKED`,
+  deletes: [
+    RETENTION_SQL.deleteResults,
+    RETENTION_SQL.deleteShards,
+    RETENTION_SQL.deleteAttempts,
+    RETENTION_SQL.deleteTests,
+    RETENTION_SQL.deleteRun,
+  ].map((q) => toPg(q).text),
   probe: 'UPDATE dozhim_schema SET version = version',
 };
 /** Rows per multi-row INSERT: large enough to amortize the round trip, small enough for memory. */
@@ -647,7 +655,7 @@ export class PgStorage implements Storage {
   }
 
   /** The run summary by SQL: the same queries and the same assembly as Repository.summary(). */
-  private async summary(c: Db, runPk: number): Promise<RunSummary> {
+  private async summary(c: Db, runPk: number): Promise<RunProgress> {
     const zero = (): StatusCounts => ({ total: 0, passed: 0, failed: 0, error: 0, skipped: 0 });
     const byAttempt = new Map<number, StatusCounts>();
     for (const { attempt, sev, n } of (await c.query(Q.ATTEMPT_COUNTS.text, [runPk])).rows as {
@@ -734,28 +742,38 @@ export class PgStorage implements Storage {
     return bytesStream(writeMergedJUnit(attempts, { name }));
   }
 
-  private async deleteRunPks(c: Db, pks: number[]): Promise<void> {
-    // Results first by run (one index range each), then the runs: attempts, shards and the
-    // `<id>#try<n>` history rows go by their ON DELETE CASCADE.
-    await c.query(PG.deleteResultsOfRuns, [pks]);
-    await c.query(PG.deleteRuns, [pks]);
+  /** One run (current row) with its history rows and everything under them (retention.ts removeRun). */
+  private async removeRun(c: Db, pk: number, runId: string): Promise<void> {
+    const history = pluck<number>(await c.query(PG.history, [`${runId}#try`, `${runId}#trz`, pk]));
+    for (const p of [...history, pk]) for (const del of PG.deletes) await c.query(del, [p]);
   }
 
   deleteRun(runId: string): Promise<boolean> {
     return this.write(async (c) => {
-      const row = first<RunRow>(await c.query(PG.runForUpdate, [runId]));
-      if (!row) return false;
-      await this.deleteRunPks(c, [row.pk]);
+      const pk = pluck<number>(await c.query(PG.runPkForUpdate, [runId]))[0];
+      if (pk === undefined) return false;
+      await this.removeRun(c, pk, runId);
       return true;
     });
   }
 
-  expireRuns(cutoffIso: string, limit: number): Promise<number> {
+  /** As retention.ts expireRuns: oldest first, at most `limit` runs and about MAX_RESULTS_PER_BATCH results. */
+  expireRuns(cutoffIso: string, limit: number, maxResults = MAX_RESULTS_PER_BATCH): Promise<number> {
     return this.write(async (c) => {
-      // SKIP LOCKED: a run being written right now is left for the next round, never waited for.
-      const pks = pluck<number>(await c.query(PG.expiredRuns, [cutoffIso, limit]));
-      if (pks.length > 0) await this.deleteRunPks(c, pks);
-      return pks.length;
+      const rows = (await c.query(PG.expired, [cutoffIso, Math.max(0, Math.floor(limit))])).rows as {
+        pk: number;
+        runId: string;
+        results: number;
+      }[];
+      let removed = 0;
+      let results = 0;
+      for (const { pk, runId, results: n } of rows) {
+        if (removed > 0 && results + n > maxResults) break;
+        await this.removeRun(c, pk, runId);
+        removed++;
+        results += n;
+      }
+      return removed;
     });
   }
 

@@ -6,6 +6,7 @@ import type { ReadAnswers } from '../db/read-ops.js';
 import { ReadWorker } from '../db/read-worker.js';
 import type { AttemptPatch, RunMeta } from '../db/records.js';
 import { Repository } from '../db/repository.js';
+import { deleteRun, expireRuns } from '../db/retention.js';
 import { storageError } from '../http/errors.js';
 import { ingestJUnit, inThreadParser, type JUnitParser } from '../parse/junit-parser.js';
 import type { GrowingRead, ResultsWrite, RunsPageQuery, Storage } from './storage.js';
@@ -103,12 +104,12 @@ export class SqliteStorage implements Storage {
     return this.reads.report(runPk, name);
   }
 
-  async deleteRun(_runId: string): Promise<boolean> {
-    throw new Error('SqliteStorage.deleteRun: needs db/retention.ts (retention engineer)');
+  deleteRun(runId: string): Promise<boolean> {
+    return this.stored(() => deleteRun(this.repo.db, runId));
   }
 
-  async expireRuns(_cutoffIso: string, _limit: number): Promise<number> {
-    throw new Error('SqliteStorage.expireRuns: needs db/retention.ts (retention engineer)');
+  expireRuns(cutoffIso: string, limit: number): Promise<number> {
+    return this.stored(() => expireRuns(this.repo.db, cutoffIso, limit));
   }
 
   async health(): Promise<StorageStatus> {
