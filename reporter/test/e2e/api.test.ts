@@ -5,31 +5,13 @@ import { parseJUnit } from '@dozhim/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { call, json, junitUrl, type Reply, runPath, xml } from '../helpers/http.js';
 import { type Case, junitXml, manyCases } from '../helpers/junit.js';
-import { type PgCluster, startPostgres } from '../helpers/postgres.js';
-import { buildReporter, type Reporter, startReporter, tempDir } from '../helpers/server.js';
+import { backends } from '../helpers/postgres.js';
+import { buildReporter, type Reporter, startReporter } from '../helpers/server.js';
 
 // Drives every endpoint of the real bin over HTTP (127.0.0.1, ephemeral port), once per backend:
 // a temp SQLite file, and a fresh database on a real PostgreSQL 15 (same tests, same answers).
 let server: Reporter;
 let base: string;
-
-/** Where the reporter of each run of the suite stores: the value of --db, and its cleanup. */
-const BACKENDS: { name: string; db: () => Promise<{ db: string; cleanup: () => void }> }[] = [
-  {
-    name: 'sqlite',
-    db: async () => {
-      const tmp = tempDir();
-      return { db: `${tmp.dir}/db/reporter.sqlite`, cleanup: tmp.cleanup };
-    },
-  },
-  {
-    name: 'postgres',
-    db: async () => {
-      const cluster: PgCluster = await startPostgres();
-      return { db: await cluster.createDatabase(), cleanup: () => cluster.stop() };
-    },
-  },
-];
 
 const c = (classname: string, name: string, status: Case['status']): Case => ({ classname, name, status });
 
@@ -47,13 +29,11 @@ async function seedRetriedRun(runId: string): Promise<void> {
   expect((await call(junitUrl(base, runId, 2), xml(rerun))).status).toBe(200);
 }
 
-describe.each(BACKENDS)('$name backend', (backend) => {
-  let cleanup = () => {};
+describe.each(backends())('$name backend', (backend) => {
   beforeAll(async () => {
     buildReporter();
-    const store = await backend.db();
-    cleanup = store.cleanup;
-    server = await startReporter(store.db, {
+    await backend.setup();
+    server = await startReporter(await backend.database('api'), {
       DOZHIM_MAX_BODY: '256kb',
       DOZHIM_MAX_BATCH: '50',
     });
@@ -61,7 +41,7 @@ describe.each(BACKENDS)('$name backend', (backend) => {
   });
   afterAll(async () => {
     expect(await server?.stop()).toBe(0);
-    cleanup();
+    backend.teardown();
   });
 
   describe('health, docs, metrics', () => {

@@ -130,3 +130,39 @@ export async function startPostgres(): Promise<PgCluster> {
     },
   };
 }
+
+/** A storage backend for tests that run once per backend (describe.each). */
+export interface Backend {
+  name: 'sqlite' | 'postgres';
+  /** In beforeAll: a temp dir, or a PostgreSQL cluster. */
+  setup(): Promise<void>;
+  /** What startReporter's --db gets: a fresh SQLite file path or a fresh database's URL. */
+  database(name: string): Promise<string>;
+  /** In afterAll. */
+  teardown(): void;
+}
+
+export function backends(): Backend[] {
+  let dir: { dir: string; cleanup: () => void } | undefined;
+  let cluster: PgCluster | undefined;
+  let n = 0;
+  return [
+    {
+      name: 'sqlite',
+      setup: async () => {
+        const made = mkdtempSync(join(tmpdir(), 'dozhim-reporter-'));
+        dir = { dir: made, cleanup: () => rmSync(made, { recursive: true, force: true }) };
+      },
+      database: async (name) => `${dir!.dir}/${name}.sqlite`,
+      teardown: () => dir?.cleanup(),
+    },
+    {
+      name: 'postgres',
+      setup: async () => {
+        cluster = await startPostgres();
+      },
+      database: async (name) => cluster!.createDatabase(`${name.replace(/[^a-z0-9_]/gi, '_')}_${++n}`),
+      teardown: () => cluster?.stop(),
+    },
+  ];
+}
