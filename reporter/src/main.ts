@@ -45,7 +45,7 @@ export async function main(io: MainIo): Promise<number> {
   let store: Storage;
   try {
     store = isPostgresUrl(config.db)
-      ? await PgStorage.open(config.db, { parser, poolSize: config.pgPoolSize })
+      ? await PgStorage.open(config.db, { parser, poolSize: config.pgPoolSize, readWorker: true })
       : SqliteStorage.open(config.db, parser);
   } catch (e) {
     await parser.close();

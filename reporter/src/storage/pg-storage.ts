@@ -42,6 +42,7 @@ import { type AttemptSummary, dedupeById, listTests, type RunProgress, toCoreAtt
 import { checkResultCaps, checkUploadCaps, DEFAULT_RESULT_CAPS, type ResultCaps } from '../truncate.js';
 import { forUpdate, orIgnore, type PgStatement, toPg, toPgBatchInsert } from './dialect.js';
 import { migratePg } from './pg-migrations.js';
+import { PgReadWorker } from './pg-read-worker.js';
 import {
   type AttemptPageQuery,
   bytesStream,
@@ -164,6 +165,11 @@ export interface PgOptions {
   /** Connections of this replica (default 10). */
   poolSize?: number;
   caps?: ResultCaps;
+  /**
+   * Run the reads that grow with a run (current tests, decision, report) in a worker thread with its
+   * own pool (main.ts: yes), instead of folding them on the calling thread.
+   */
+  readWorker?: boolean;
 }
 
 /**
@@ -180,6 +186,7 @@ export class PgStorage implements Storage {
   private readonly caps: ResultCaps;
   /** The last write's storage problem, sticky until a write (or the /healthz probe) succeeds. */
   private lastWrite: 'ok' | 'full' | 'readonly' = 'ok';
+  private readonly reads: PgReadWorker | undefined;
 
   private constructor(
     readonly pool: pg.Pool,
@@ -188,10 +195,11 @@ export class PgStorage implements Storage {
   ) {
     this.parser = options.parser ?? inThreadParser;
     this.caps = options.caps ?? DEFAULT_RESULT_CAPS;
+    this.reads = options.readWorker ? new PgReadWorker(url) : undefined;
   }
 
-  /** Connects, migrates (advisory lock: replicas starting at once migrate once), returns the storage. */
-  static async open(url: string, options: PgOptions = {}): Promise<PgStorage> {
+  /** A storage on an already migrated database, connecting lazily (the read worker's). */
+  static connect(url: string, options: PgOptions = {}): PgStorage {
     const pool = new pg.Pool({
       connectionString: url,
       max: options.poolSize ?? 10,
@@ -201,6 +209,13 @@ export class PgStorage implements Storage {
     });
     // An idle connection that dies (server restart) must not crash the process; the next query reconnects.
     pool.on('error', () => undefined);
+    return new PgStorage(pool, url, options);
+  }
+
+  /** Connects, migrates (advisory lock: replicas starting at once migrate once), returns the storage. */
+  static async open(url: string, options: PgOptions = {}): Promise<PgStorage> {
+    const store = PgStorage.connect(url, options);
+    const pool = store.pool;
     try {
       const client = await pool.connect();
       try {
@@ -209,10 +224,10 @@ export class PgStorage implements Storage {
         client.release();
       }
     } catch (e) {
-      await pool.end().catch(() => undefined);
+      await store.close().catch(() => undefined);
       throw new StorageOpenError(`cannot use database ${redactDbUrl(url)}: ${(e as Error).message}`);
     }
-    return new PgStorage(pool, url, options);
+    return store;
   }
 
   /** One write transaction; storage faults become 503s, a deadlock (rare) is retried. */
@@ -722,6 +737,13 @@ export class PgStorage implements Storage {
   }
 
   read<K extends GrowingRead['op']>(req: Extract<GrowingRead, { op: K }>): Promise<ReadAnswers[K]> {
+    // The SQL summary is cheap (indexed counts): on this thread; the folds go to the worker.
+    if (this.reads && req.op !== 'summary') return this.reads.read(req);
+    return this.readHere(req);
+  }
+
+  /** A growing read on this thread (the read worker's entry, or without a worker). */
+  readHere<K extends GrowingRead['op']>(req: Extract<GrowingRead, { op: K }>): Promise<ReadAnswers[K]> {
     const r = req as GrowingRead;
     return this.snapshot(async (c): Promise<ReadAnswers[GrowingRead['op']]> => {
       switch (r.op) {
@@ -738,8 +760,16 @@ export class PgStorage implements Storage {
   }
 
   async report(runPk: number, name: string) {
+    const xml = this.reads
+      ? await this.reads.read({ op: 'report', runPk, name })
+      : await this.reportXml(runPk, name);
+    return bytesStream(xml);
+  }
+
+  /** The merged JUnit report of a run, computed on this thread. */
+  async reportXml(runPk: number, name: string): Promise<string> {
     const attempts = await this.snapshot((c) => this.coreAttempts(c, runPk, true));
-    return bytesStream(writeMergedJUnit(attempts, { name }));
+    return writeMergedJUnit(attempts, { name });
   }
 
   /** One run (current row) with its history rows and everything under them (retention.ts removeRun). */
@@ -805,6 +835,7 @@ export class PgStorage implements Storage {
   }
 
   async close(): Promise<void> {
+    await this.reads?.close();
     await this.pool.end();
   }
 }

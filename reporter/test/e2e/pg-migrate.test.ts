@@ -179,4 +179,14 @@ describe('dozhim-reporter migrate', () => {
     const notPg = await runBin(['migrate', '--from', `sqlite:${file}`, '--to', '/tmp/x.sqlite']);
     expect(notPg.code).toBe(2);
   });
+
+  it('a reporter whose PostgreSQL cannot be reached says so in one line, exit 1, without the password', async () => {
+    const r = await runBin(['--port', '0', '--db', 'postgres://dozhim:sekret@127.0.0.1:1/nope']);
+    expect(r.code).toBe(1);
+    expect(r.out).toMatch(
+      /^dozhim-reporter: cannot use database postgres:\/\/dozhim:\*\*\*@127\.0\.0\.1:1\/nope: /m,
+    );
+    expect(r.out).not.toContain('sekret');
+    expect(r.out.trim().split('\n')).toHaveLength(1);
+  });
 });
