@@ -1,4 +1,7 @@
+import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { WriteConflictError } from '../../src/db/records.js';
+import { PgStorage } from '../../src/storage/pg-storage.js';
 import { call, junitUrl, runPath, xml } from '../helpers/http.js';
 import { junitXml, manyCases } from '../helpers/junit.js';
 import { type PgCluster, startPostgres } from '../helpers/postgres.js';
@@ -133,5 +136,61 @@ describe('two replicas on one PostgreSQL', () => {
     const after = await call(junitUrl(b.url, id, 1, 'after-kill'), xml(junitXml(manyCases(5))));
     expect(after.status).toBe(200);
     expect((await call(runPath(a.url, id))).body.attempts[0].shards.length).toBe(stored.size + 1);
+  });
+
+  it('the write guards are checked under the run lock: a late shard waiting behind attempt 2 gets 409 attempt_closed', async () => {
+    // Deterministic interleaving: connection M holds the run's lock as another replica's write in
+    // progress would, the late shard of attempt 1 is sent meanwhile, M then starts attempt 2 and
+    // commits. Checked before taking the lock, the guard would have seen attempt 1 as the last one
+    // and stored the shard into a closed attempt; under the lock it sees attempt 2.
+    const id = 'replica-guard';
+    expect((await call(junitUrl(a.url, id, 1, '1/2'), xml(junitXml(manyCases(5))))).status).toBe(200);
+    const store = await PgStorage.open(db);
+    const m = new pg.Client({ connectionString: db });
+    await m.connect();
+    try {
+      await m.query('BEGIN');
+      const run = (await m.query('SELECT pk FROM runs WHERE run_id = $1 FOR UPDATE', [id])).rows[0];
+      const late = store.writeResults({
+        runId: id,
+        attempt: 1,
+        shard: '2/2',
+        results: [
+          {
+            id: 'late::t',
+            suite: '',
+            classname: 'late',
+            name: 't',
+            status: 'failed',
+            durationMs: 0,
+            properties: {},
+            retries: [],
+          },
+        ],
+        now: new Date().toISOString(),
+        replace: true,
+      });
+      const outcome = late.then(
+        () => 'stored',
+        (e: unknown) => e,
+      );
+      await new Promise((r) => setTimeout(r, 300));
+      const t = new Date().toISOString();
+      await m.query('INSERT INTO attempts (run_pk, number, created_at, updated_at) VALUES ($1, 2, $2, $2)', [
+        run.pk,
+        t,
+      ]);
+      await m.query('COMMIT');
+      const e = await outcome;
+      expect(e).toBeInstanceOf(WriteConflictError);
+      expect((e as WriteConflictError).code).toBe('attempt_closed');
+      const shards = (await call(runPath(b.url, id))).body.attempts[0].shards.map(
+        (x: { name: string }) => x.name,
+      );
+      expect(shards).toEqual(['1/2']);
+    } finally {
+      await m.end();
+      await store.close();
+    }
   });
 });
