@@ -83,9 +83,15 @@ async function copyAll(source: Database.Database, pool: pg.Pool): Promise<Record
   const c = await pool.connect();
   try {
     await c.query('BEGIN');
-    const existing = (await c.query('SELECT count(*) AS n FROM runs')).rows[0] as { n: number };
-    if (existing.n > 0)
-      throw new Error(`the target database already holds ${existing.n} runs; migrate into an empty one`);
+    // Any row in any of the tables (also property sets or tests left after runs were deleted) would
+    // collide with the copied keys.
+    const held: string[] = [];
+    for (const t of TABLES) {
+      const { n } = (await c.query(`SELECT count(*) AS n FROM ${t}`)).rows[0] as { n: number };
+      if (n > 0) held.push(`${n} ${t}`);
+    }
+    if (held.length > 0)
+      throw new Error(`the target database already holds ${held.join(', ')}; migrate into an empty one`);
     const counts: Record<string, number> = {};
     for (const table of TABLES) {
       const columns = (source.pragma(`table_info(${table})`) as { name: string }[]).map((c) => c.name);
