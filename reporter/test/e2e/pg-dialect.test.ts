@@ -1,5 +1,6 @@
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { MIGRATIONS } from '../../src/db/migrations.js';
 import * as SQL from '../../src/db/sql.js';
 import { orIgnore, toPg, toPgBatchInsert } from '../../src/storage/dialect.js';
 import { MIGRATION_LOCK_KEY, migratePg, PG_MIGRATIONS } from '../../src/storage/pg-migrations.js';
@@ -131,6 +132,10 @@ describe('every statement of db/sql.ts on a real PostgreSQL', () => {
 });
 
 describe('PG migrations', () => {
+  it('mirror the SQLite schema version for version (a new SQLite migration needs its PostgreSQL twin)', () => {
+    expect(PG_MIGRATIONS.length).toBe(MIGRATIONS.length);
+  });
+
   it('two replicas migrating one empty database at once: both succeed, the schema is made once', async () => {
     const fresh = await cluster.createDatabase();
     const clients = [0, 1, 2].map(() => new pg.Client({ connectionString: fresh }));
