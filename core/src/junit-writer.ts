@@ -7,7 +7,7 @@
 import { executionsOf, normalizeEvidence, primaryIndex } from './executions.js';
 import { EXECUTIONS_PROPERTY } from './junit-reader.js';
 import type { Attempt, RetryEvidence, TestResult } from './model.js';
-import { runState, type TestState } from './state.js';
+import { type RunState, runState, type TestState } from './state.js';
 import { escapeXmlAttr, escapeXmlText } from './xml-text.js';
 
 export interface WriteOptions {
@@ -24,8 +24,11 @@ interface Totals {
 }
 
 /** One merged JUnit XML (Surefire conventions) for all attempts of a run. */
-export function writeMergedJUnit(attempts: readonly Attempt[], options: WriteOptions = {}): string {
-  const state = runState(attempts);
+export function writeMergedJUnit(
+  attempts: readonly Attempt[],
+  options: WriteOptions = {},
+  state: RunState = runState(attempts),
+): string {
   // Suites by name and Playwright project (written as `hostname`, as Playwright does, so that
   // reading the merged report gives the same ids).
   const bySuite = new Map<string, { suite: string; project: string | undefined; tests: TestState[] }>();

@@ -1,6 +1,6 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
-import { type PolicyOptions, runState, writeMergedJUnit } from '@dozhim/core';
+import { type PolicyOptions, type RunState, runState, writeMergedJUnit } from '@dozhim/core';
 import { getAdapter } from '../adapters/index.js';
 import { InfrastructureError, UsageError } from '../cli/exit-codes.js';
 import { type ResolvedRunId, resolveRunId } from '../cli/option-table.js';
@@ -132,9 +132,10 @@ export async function writeReport(
   path: string,
   attempts: readonly StoredAttempt[],
   runId: string,
+  state: RunState = runState(attempts),
 ): Promise<void> {
   await mkdir(dirname(path), { recursive: true });
-  await writeFile(path, writeMergedJUnit(attempts, { name: runId }));
+  await writeFile(path, writeMergedJUnit(attempts, { name: runId }, state));
 }
 
 /** End of `run` / `attempt`: merged report, summary table, summary JSON. */
@@ -146,9 +147,11 @@ export async function finishRun(
 ): Promise<RunSummary> {
   const { runId, store } = session;
   let report: string | undefined;
-  if (loop.attempts.length > 0) {
+  // The loop's own fold when it ended on a decision (it covers exactly loop.attempts), else one here.
+  const state = loop.attempts.length === 0 ? undefined : (loop.state ?? runState(loop.attempts));
+  if (state) {
     try {
-      await writeReport(options.reportPath, loop.attempts, runId);
+      await writeReport(options.reportPath, loop.attempts, runId, state);
       report = options.reportPath;
     } catch (e) {
       printer.warn(
@@ -156,7 +159,6 @@ export async function finishRun(
       );
     }
   }
-  const state = loop.attempts.length > 0 ? runState(loop.attempts) : undefined;
   // After an interrupt or an infrastructure stop the last decision is stale: describe the state.
   const d = loop.stopReason === 'decision' ? loop.decision : undefined;
   const last = loop.decision;
