@@ -8,7 +8,7 @@ import { readFile, stat } from 'node:fs/promises';
 import { executionsOf, normalizeEvidence, primaryIndex } from './executions.js';
 import { testId } from './identity.js';
 import { JUnitParseError } from './junit-errors.js';
-import { type El, JUnitTreeBuilder, XmlSyntaxError } from './junit-sax.js';
+import { type El, Interner, JUnitTreeBuilder, XmlSyntaxError } from './junit-sax.js';
 import { firstLine, parseDurationMs, parseLine, relativeFile, trimBlankLines } from './junit-values.js';
 import type { RetryEvidence, RetryEvidenceKind, StatusCounts, TestResult, TestStatus } from './model.js';
 import { STATUS_SEVERITY } from './state.js';
@@ -65,6 +65,13 @@ export interface ParsedReport {
   /** What the reader had to decide that the report did not say (ids shared by several results). */
   warnings: string[];
 }
+
+/**
+ * What most results share: no properties of their own, no retry evidence. One frozen object each (a
+ * mutation throws instead of changing every result), instead of two fresh ones per result.
+ */
+const NO_PROPERTIES: Record<string, string> = Object.freeze({}) as Record<string, string>;
+const NO_RETRIES = Object.freeze([]) as unknown as RetryEvidence[];
 
 export function countStatuses(results: readonly TestResult[]): StatusCounts {
   const c: StatusCounts = { total: 0, passed: 0, failed: 0, error: 0, skipped: 0 };
@@ -196,11 +203,11 @@ function truncated(source: string, { line, column, message }: Truncation): JUnit
 
 const children = (node: El, tag: string): El[] => node.kids.filter((k) => k.name === tag);
 const hasChild = (node: El, tag: string): boolean => node.kids.some((k) => k.name === tag);
-/** An attribute value, entity-decoded, with ANSI sequences and XML-invalid characters cleaned. */
+/** An attribute value, entity-decoded, with ANSI sequences and XML-invalid characters cleaned (junit-sax.ts). */
 const attr = (node: El, name: string): string | undefined => {
   // Attributes are a null-prototype object: `constructor` is not found on it.
   const v = node.attrs[name];
-  return typeof v === 'string' ? cleanParsedText(v) : undefined;
+  return typeof v === 'string' ? v : undefined;
 };
 const textOf = (node: El): string => node.text;
 /** Text of every `tag` child, joined; undefined when there is none or all are blank. */
@@ -253,7 +260,7 @@ class ReportBuilder {
         this.junit = root.name === 'testsuites' || root.name === 'testsuite';
         this.top = {
           suite: attr(root, 'name') ?? '',
-          properties: {},
+          properties: NO_PROPERTIES,
           outputs: [],
           // Playwright writes the project as <testsuite hostname>; everyone else the machine's name, which
           // must not split ids across shards. Playwright's root always has an `id` attribute (maybe empty).
@@ -284,7 +291,7 @@ class ReportBuilder {
     }
     if (root.name === 'testsuite') {
       const top = this.top!;
-      top.properties = readProperties(root);
+      top.properties = Object.freeze(readProperties(root));
       walkSuite(root, top, this.walker);
     }
     const results = this.folder.results();
@@ -304,7 +311,7 @@ class ReportBuilder {
     else if (el.name === 'properties') {
       // Root properties apply to every result, also to those read before them.
       root.kids.push(el);
-      top.properties = readProperties(root);
+      top.properties = Object.freeze(readProperties(root));
       if (this.visited > 0) this.folder.inherit(top.properties);
     }
   }
@@ -317,7 +324,8 @@ class ReportBuilder {
 interface Scope {
   suite: string;
   file?: string | undefined;
-  properties: Record<string, string>;
+  /** Frozen: results without properties of their own share it. */
+  properties: Readonly<Record<string, string>>;
   /** Suite-level output, outermost first; attached to failing cases only. */
   outputs: { suite: string; stream: 'system-out' | 'system-err'; text: string }[];
   hostnameIsProject: boolean;
@@ -350,7 +358,9 @@ function walkSuite(node: El, parent: Scope, walker: Walker): number {
   const scope: Scope = {
     suite,
     file: attr(node, 'file') ?? parent.file,
-    properties: { ...parent.properties, ...readProperties(node) },
+    properties: hasChild(node, 'properties')
+      ? Object.freeze({ ...parent.properties, ...readProperties(node) })
+      : parent.properties,
     outputs,
     hostnameIsProject: parent.hostnameIsProject,
     project: parent.hostnameIsProject ? attr(node, 'hostname') || parent.project : undefined,
@@ -406,6 +416,12 @@ const EVIDENCE_KINDS: ReadonlySet<string> = new Set<RetryEvidenceKind>([
 ]);
 
 class CaseReader {
+  /**
+   * Failure texts repeat: one broken service gives hundreds of tests the same message, stack trace and
+   * output. Each distinct text is kept once.
+   */
+  private readonly texts = new Interner();
+
   constructor(
     private readonly maxChars: number,
     private readonly baseDir: string | undefined,
@@ -413,7 +429,9 @@ class CaseReader {
 
   /** Output-like text: ANSI sequences stripped, capped at maxOutputChars. */
   clean(s: string): string {
-    return truncateMiddle(cleanParsedText(s), this.maxChars);
+    const t = truncateMiddle(cleanParsedText(s), this.maxChars);
+    // Element text is a copy already (junit-sax.ts); a joined or truncated text is new.
+    return this.texts.intern(t, true);
   }
 
   private cleanOpt(s: string | undefined): string | undefined {
@@ -453,15 +471,19 @@ class CaseReader {
       name,
       status: 'passed',
       durationMs: parseDurationMs(attr(tc, 'time')),
-      properties: !hasChild(tc, 'properties')
-        ? { ...scope.properties }
-        : { ...scope.properties, ...readProperties(tc) },
-      retries: [],
+      properties: hasChild(tc, 'properties')
+        ? { ...scope.properties, ...readProperties(tc) }
+        : (scope.properties as Record<string, string>),
+      retries: NO_RETRIES,
     };
     if (file !== undefined) result.file = file;
     if (project) result.project = project;
-    const executions = takeExecutions(result.properties);
-    if (executions !== undefined) result.executions = executions;
+    if (Object.hasOwn(result.properties, EXECUTIONS_PROPERTY)) {
+      // Never on the shared object: this result gets its own copy without the property.
+      result.properties = { ...result.properties };
+      const executions = takeExecutions(result.properties);
+      if (executions !== undefined) result.executions = executions;
+    }
     const line = parseLine(attr(tc, 'line'));
     if (line !== undefined) result.line = line;
 
@@ -570,9 +592,16 @@ class RepeatFolder {
   }
 
   /** Properties of an enclosing scope that arrived after some results: they come first (lowest rank). */
-  inherit(properties: Record<string, string>): void {
+  inherit(properties: Readonly<Record<string, string>>): void {
+    // Results sharing one properties object go on sharing one.
+    const merged = new Map<Record<string, string>, Record<string, string>>();
     const give = (r: TestResult) => {
-      r.properties = { ...properties, ...r.properties };
+      let m = merged.get(r.properties);
+      if (m === undefined) {
+        m = Object.freeze({ ...properties, ...r.properties });
+        merged.set(r.properties, m);
+      }
+      r.properties = m;
     };
     for (const r of this.first.values()) give(r);
     for (const tries of this.repeated.values()) for (const r of tries.slice(1)) give(r);

@@ -6,7 +6,7 @@
  */
 import { SaxesParser, type SaxesTagPlain } from 'saxes';
 import { BARE_AMP_MARK } from './xml-input.js';
-import { decodeReference } from './xml-text.js';
+import { cleanParsedText, decodeReference } from './xml-text.js';
 
 const bareAmps = (s: string): string =>
   s.indexOf(BARE_AMP_MARK) === -1 ? s : s.split(BARE_AMP_MARK).join('&');
@@ -19,9 +19,45 @@ const bareAmps = (s: string): string =>
  */
 const own = (s: string): string => (s.length < 13 ? s : ` ${s}`.slice(1));
 
+/**
+ * Attributes whose values repeat from testcase to testcase (one classname for a whole class, one file,
+ * one failure type): each distinct value is kept once, so 100k results of 50 classes hold 50 strings.
+ */
+const INTERNED = new Set(['classname', 'class', 'file', 'type', 'hostname']);
+
+/**
+ * One kept copy of each distinct value (see `own` for why a copy). Bounded: when full it starts over,
+ * so a report whose values never repeat costs a table of MAX_INTERNED entries, not one per value.
+ */
+export class Interner {
+  private readonly kept = new Map<string, string>();
+  /** The last value asked for: consecutive testcases mostly share their classname. */
+  private last = '';
+  private lastKept = '';
+  constructor(private readonly max = 4096) {}
+
+  /** `owned`: `value` is already a copy (see `own`). */
+  intern(value: string, owned = false): string {
+    if (value === this.last) return this.lastKept;
+    // V8 hashes only the first 16K characters' worth: longer strings would share buckets.
+    if (value.length > MAX_INTERNED_LENGTH) return owned ? value : own(value);
+    let kept = this.kept.get(value);
+    if (kept === undefined) {
+      kept = owned ? value : own(value);
+      if (this.kept.size >= this.max) this.kept.clear();
+      this.kept.set(kept, kept);
+    }
+    this.last = kept;
+    this.lastKept = kept;
+    return kept;
+  }
+}
+const MAX_INTERNED_LENGTH = 16 * 1024;
+
 /** An element the reader may look at: name, attributes, kept children in document order, own text. */
 export interface El {
   name: string;
+  /** Entity-decoded, ANSI sequences and XML-invalid characters cleaned. */
   attrs: Record<string, string>;
   kids: El[];
   /** Direct text and CDATA, joined; only collected where the reader reads it. */
@@ -87,6 +123,7 @@ export class JUnitTreeBuilder {
   private rootEl: El | undefined;
   /** The innermost open element whose text is collected, else undefined. */
   private textTarget: El | undefined;
+  private readonly interned = new Interner();
 
   constructor(private readonly handler: TreeHandler) {
     const p = this.parser;
@@ -149,7 +186,11 @@ export class JUnitTreeBuilder {
       return;
     }
     const { attributes } = tag;
-    for (const key in attributes) attributes[key] = own(bareAmps(attributes[key]!));
+    // Cleaned once here (ANSI sequences from `&#x1B;` references, pytest's `#x1B`), not per read.
+    for (const key in attributes) {
+      const value = cleanParsedText(bareAmps(attributes[key]!));
+      attributes[key] = INTERNED.has(key) ? this.interned.intern(value) : own(value);
+    }
     const el: El = { name: tag.name, attrs: attributes, kids: [], text: '' };
     if (parent === undefined) {
       this.rootEl = el;
