@@ -1,6 +1,6 @@
-import { mkdir, writeFile } from 'node:fs/promises';
+import { mkdir, open } from 'node:fs/promises';
 import { dirname } from 'node:path';
-import { type PolicyOptions, type RunState, runState, writeMergedJUnit } from '@dozhim/core';
+import { mergedJUnitChunks, type PolicyOptions, type RunState, runState } from '@dozhim/core';
 import { getAdapter } from '../adapters/index.js';
 import { InfrastructureError, UsageError } from '../cli/exit-codes.js';
 import { type ResolvedRunId, resolveRunId } from '../cli/option-table.js';
@@ -135,7 +135,13 @@ export async function writeReport(
   state: RunState = runState(attempts),
 ): Promise<void> {
   await mkdir(dirname(path), { recursive: true });
-  await writeFile(path, writeMergedJUnit(attempts, { name: runId }, state));
+  // Streamed, one suite's testcases at a time: a 100k-test report is never one string in memory.
+  const file = await open(path, 'w');
+  try {
+    for (const chunk of mergedJUnitChunks(attempts, { name: runId }, state)) await file.write(chunk);
+  } finally {
+    await file.close();
+  }
 }
 
 /** End of `run` / `attempt`: merged report, summary table, summary JSON. */
