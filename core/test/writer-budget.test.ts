@@ -1,6 +1,7 @@
 // A report dozhim writes is always one dozhim reads: the merged report stays within the reader's byte
 // cap by cutting texts, never by dropping a test, a status or a retry element, and refuses (throws)
 // when even that cannot make it fit, instead of writing a report its own reader would refuse.
+import { once } from 'node:events';
 import { createWriteStream, mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -131,7 +132,7 @@ describe('merged report size: always readable by dozhim', () => {
       const path = join(dir, 'report.xml');
       const out = createWriteStream(path);
       for (const chunk of mergedJUnitChunks(attempts, { name: 'big' })) {
-        if (!out.write(chunk)) await new Promise((resolve) => out.once('drain', resolve));
+        if (!out.write(chunk)) await once(out, 'drain');
       }
       out.end();
       await finished(out);
