@@ -158,6 +158,7 @@ const elementsOf = (t: TestState): number =>
  */
 function textCap(groups: readonly SuiteGroup[], options: WriteOptions): number {
   const max = options.maxBytes ?? DEFAULT_MAX_INPUT_BYTES;
+  if (max === Number.POSITIVE_INFINITY) return max;
   let bound = 1024;
   const lengths: number[] = [];
   for (const g of groups) {
