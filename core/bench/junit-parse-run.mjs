@@ -1,6 +1,8 @@
 // One measured pass in a fresh process (so peak RSS is this pass's own), for junit-parse.mjs:
 //   node junit-parse-run.mjs <saxes|reader|write> <file>
-// Prints one JSON line: { ms (the read), maxRssMb, results?, writeMs? }.
+// Prints one JSON line: { ms (the read, wall clock), cpuMs (its user + system CPU time), maxRssMb,
+// results?, writeMs? }. CPU time is printed too because on a shared, loaded machine wall time also
+// counts the time other processes held the cores.
 import { createReadStream, readFileSync } from 'node:fs';
 import { SaxesParser } from 'saxes';
 import { readJUnitFile, writeMergedJUnit } from '../dist/index.js';
@@ -39,12 +41,20 @@ function peakRssMb() {
   return process.resourceUsage().maxRSS / 1024;
 }
 
+const cpuMs = (since) => {
+  const u = process.cpuUsage(since);
+  return (u.user + u.system) / 1000;
+};
 const t0 = performance.now();
+const c0 = process.cpuUsage();
 const out = {};
-if (mode === 'saxes') out.elements = await bareSaxes(path);
-else {
+if (mode === 'saxes') {
+  out.elements = await bareSaxes(path);
+  out.cpuMs = cpuMs(c0);
+} else {
   const report = await readJUnitFile(path);
   out.ms = performance.now() - t0;
+  out.cpuMs = cpuMs(c0);
   out.results = report.results.length;
   // What the results alone keep alive (needs --expose-gc): the part of the peak no reader can avoid.
   globalThis.gc?.();

@@ -458,6 +458,37 @@ class CaseReader {
     return this.read(element('testcase', ids, [el]), scope);
   }
 
+  /** The last identity scope asked for, and its id prefix: consecutive testcases share it. */
+  private last: {
+    suite: string;
+    classname: string;
+    file?: string | undefined;
+    project?: string | undefined;
+    prefix: string;
+  } = {
+    suite: '',
+    classname: '',
+    prefix: '',
+  };
+
+  /**
+   * `testId(parts)` without the name: testId is `<scope>::<name>`, or the bare name without a scope,
+   * so the id is this prefix followed by the name. Computed once per run of testcases of one class.
+   */
+  private idPrefix(
+    suite: string,
+    classname: string,
+    file: string | undefined,
+    project: string | undefined,
+  ): string {
+    const l = this.last;
+    if (l.suite === suite && l.classname === classname && l.file === file && l.project === project)
+      return l.prefix;
+    const prefix = testId({ suite, classname, name: '', file, project });
+    this.last = { suite, classname, file, project, prefix };
+    return prefix;
+  }
+
   read(tc: El, scope: Scope): TestResult {
     const name = attr(tc, 'name') ?? '';
     // PHPUnit writes `class`, everyone else `classname`.
@@ -465,7 +496,7 @@ class CaseReader {
     const file = relativeFile(attr(tc, 'file') ?? scope.file, this.baseDir);
     const project = scope.project;
     const result: TestResult = {
-      id: testId({ suite: scope.suite, classname, name, file, project }),
+      id: this.idPrefix(scope.suite, classname, file, project) + name,
       suite: scope.suite,
       classname,
       name,
@@ -495,7 +526,8 @@ class CaseReader {
     let stdout = childText(tc, 'system-out');
     let stderr = childText(tc, 'system-err');
     const primary = outcomes[0];
-    if (!primary && NOT_RUN.test(attr(tc, 'result') ?? attr(tc, 'status') ?? '')) {
+    const notRun = primary ? undefined : (attr(tc, 'result') ?? attr(tc, 'status'));
+    if (notRun !== undefined && NOT_RUN.test(notRun)) {
       // googletest marks disabled tests `status="notrun" result="suppressed"`, without an element.
       result.status = 'skipped';
     }
@@ -527,7 +559,7 @@ class CaseReader {
     if (stderr !== undefined) result.stderr = this.clean(stderr);
 
     // Document order says which try came first.
-    const evidence = tc.kids.filter((k) => EVIDENCE_KINDS.has(k.name));
+    const evidence = tc.kids.length === 0 ? tc.kids : tc.kids.filter((k) => EVIDENCE_KINDS.has(k.name));
     if (evidence.length > 0) {
       result.retries = normalizeEvidence(
         evidence.map((el) => this.evidence(el.name as RetryEvidenceKind, el)),
