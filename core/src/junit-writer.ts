@@ -4,7 +4,7 @@
  * <flakyFailure>/<flakyError>; a test that never passed carries <failure>/<error> plus
  * <rerunFailure>/<rerunError>. Output is deterministic (suites by name, cases by id).
  */
-import { executionsOf, normalizeEvidence, primaryIndex } from './executions.js';
+import { executionsOf, isFailingStatus, normalizeEvidence, primaryIndex } from './executions.js';
 import { DEFAULT_MAX_INPUT_BYTES, EXECUTIONS_PROPERTY } from './junit-reader.js';
 import type { Attempt, RetryEvidence, TestResult } from './model.js';
 import { type RunState, runState, type TestState } from './state.js';
@@ -144,16 +144,37 @@ function* writtenStrings(t: TestState): Generator<string | undefined> {
   }
 }
 
-/** Elements a testcase can write, at most (testcase, outcome, output, properties, one per execution). */
-const elementsOf = (t: TestState): number =>
-  4 +
-  Object.keys(t.latest.properties).length +
-  t.history.reduce((n, h) => n + 2 + h.result.retries.length, 0);
+/**
+ * Bytes of markup (tags, attribute names, indentation, times) a testcase can write besides its
+ * strings, at most: the testcase with its outcome and output elements, each property, and each
+ * execution shown as an element with its stackTrace/system-out/system-err.
+ */
+function markupBound(t: TestState): number {
+  const props = Object.keys(t.latest.properties).length + 1; // + dozhim.executions
+  let executions = 0;
+  for (const h of t.history)
+    executions += (isFailingStatus(h.result.status) ? 1 : 0) + h.result.retries.length;
+  return 260 + 40 * (props + 1) + 160 * executions;
+}
+
+/**
+ * At least the bytes `s` takes escaped (as text or attribute): 3 bytes per non-ASCII UTF-16 unit, 6
+ * per character that may be escaped. One pass over the characters, much cheaper than writing.
+ */
+function escapedBytesBound(s: string): number {
+  let n = s.length;
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c >= 0x80) n += 2;
+    else if (c === 38 || c === 60 || c === 62 || c === 34 || c === 13 || c === 10 || c === 9) n += 5;
+  }
+  return n;
+}
 
 /**
  * The length every text is cut to so the report fits `maxBytes` (Infinity: no cut). A cheap upper
- * bound (6 bytes per character, the longest escape; 300 bytes of markup per element) settles the
- * usual report without writing it; otherwise the report is measured, and when too large the common
+ * bound (escapedBytesBound per string, markupBound per testcase) settles the usual report
+ * without writing it; otherwise the report is measured, and when too large the common
  * length is searched on the measured bytes per text character, then checked by measuring again.
  */
 function textCap(groups: readonly SuiteGroup[], options: WriteOptions): number {
@@ -162,9 +183,10 @@ function textCap(groups: readonly SuiteGroup[], options: WriteOptions): number {
   let bound = 1024;
   const lengths: number[] = [];
   for (const g of groups) {
+    bound += 300 + escapedBytesBound(g.suite) + escapedBytesBound(g.project ?? '');
     for (const t of g.tests) {
-      bound += 300 * elementsOf(t);
-      for (const s of writtenStrings(t)) if (s) bound += 6 * s.length;
+      bound += markupBound(t);
+      for (const s of writtenStrings(t)) if (s) bound += escapedBytesBound(s);
     }
   }
   if (bound <= max) return Number.POSITIVE_INFINITY;
