@@ -46,7 +46,7 @@ try {
     directMs += timed([SUITE, join(work, `direct-${a}.xml`), String(TESTS), String(FAILING)]).ms;
 
   const report = join(work, 'report.xml');
-  const rssFile = join(work, 'rss.kb');
+  const rssFile = join(work, 'rss.json');
   const run = timed(
     [
       '--import',
@@ -73,7 +73,7 @@ try {
   );
   if (run.status !== 1)
     throw new Error(`dozhim run: expected exit 1 (tests still failing), got ${run.status}\n${run.stderr}`);
-  const rssMb = Number(readFileSync(rssFile, 'utf8')) / 1024;
+  const { rssMb } = JSON.parse(readFileSync(rssFile, 'utf8'));
   console.log(
     `  dozhim peak RSS: ${rssMb.toFixed(0)} MB (limit <= ${LIMIT_MB} MB: ${(rssMb / LIMIT_MB).toFixed(2)}x, ${rssMb <= LIMIT_MB ? 'met' : 'NOT MET'})`,
   );
