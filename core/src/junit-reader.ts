@@ -608,14 +608,28 @@ class RepeatFolder {
     private readonly rule: RepeatRule,
   ) {}
   readonly warnings: string[] = [];
-  private readonly first = new Map<string, TestResult>();
+  /** Ids seen, and the first result of each in first-seen order. */
+  private readonly seen = new Set<string>();
+  private readonly order: TestResult[] = [];
+  /**
+   * Id → first result, built at the first repeated id: most reports have none, and one Set insert per
+   * result (its size says whether the id is new) costs half a Map lookup plus insert.
+   */
+  private first: Map<string, TestResult> | undefined;
   /** Only ids seen more than once, all their tries in document order. */
   private readonly repeated = new Map<string, TestResult[]>();
 
   add(r: TestResult): void {
-    const prev = this.first.get(r.id);
-    if (prev === undefined) this.first.set(r.id, r);
-    else if (isPhaseError(r)) mergePhaseError(this.repeated.get(r.id)?.at(-1) ?? prev, r, this.maxChars);
+    const size = this.seen.size;
+    this.seen.add(r.id);
+    if (this.seen.size !== size) {
+      this.order.push(r);
+      this.first?.set(r.id, r);
+      return;
+    }
+    this.first ??= new Map(this.order.map((x) => [x.id, x]));
+    const prev = this.first.get(r.id)!;
+    if (isPhaseError(r)) mergePhaseError(this.repeated.get(r.id)?.at(-1) ?? prev, r, this.maxChars);
     else {
       const tries = this.repeated.get(r.id);
       if (tries) tries.push(r);
@@ -635,12 +649,12 @@ class RepeatFolder {
       }
       r.properties = m;
     };
-    for (const r of this.first.values()) give(r);
+    for (const r of this.order) give(r);
     for (const tries of this.repeated.values()) for (const r of tries.slice(1)) give(r);
   }
 
   results(): TestResult[] {
-    return Array.from(this.first.values(), (r) => {
+    return this.order.map((r) => {
       const tries = this.repeated.get(r.id);
       if (!tries) return r;
       if (this.rule === 'retries') return foldTries(tries);
