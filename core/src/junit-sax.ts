@@ -123,6 +123,7 @@ export class JUnitTreeBuilder {
   private rootEl: El | undefined;
   /** The innermost open element whose text is collected, else undefined. */
   private textTarget: El | undefined;
+  private readonly onText: (text: string) => void;
   private readonly interned = new Interner();
 
   constructor(private readonly handler: TreeHandler) {
@@ -141,9 +142,11 @@ export class JUnitTreeBuilder {
     });
     p.on('opentag', (tag) => this.open(tag));
     p.on('closetag', () => this.closeTag());
-    p.on('text', (t) => {
-      if (this.textTarget !== undefined) this.textTarget.text += t;
-    });
+    // The text handler is set only while an element whose text is read is open (setTextTarget):
+    // without one saxes does not even cut out the indentation between elements.
+    this.onText = (t) => {
+      this.textTarget!.text += t;
+    };
     p.on('cdata', (t) => {
       if (this.textTarget !== undefined) this.textTarget.text += t;
     });
@@ -169,6 +172,14 @@ export class JUnitTreeBuilder {
     return this.rootEl!;
   }
 
+  private setTextTarget(el: El | undefined): void {
+    if ((el === undefined) !== (this.textTarget === undefined)) {
+      if (el === undefined) this.parser.off('text');
+      else this.parser.on('text', this.onText);
+    }
+    this.textTarget = el;
+  }
+
   private fail(reason: string): never {
     throw new XmlSyntaxError(reason, this.parser.line, this.parser.column);
   }
@@ -182,7 +193,7 @@ export class JUnitTreeBuilder {
     // Under a skipped element everything is skipped; the root is always kept (its name is checked later).
     if (parent === null || (parent !== undefined && !KEPT.has(tag.name))) {
       stack.push(null);
-      this.textTarget = undefined;
+      this.setTextTarget(undefined);
       return;
     }
     const { attributes } = tag;
@@ -197,7 +208,7 @@ export class JUnitTreeBuilder {
       this.handler.root(el);
     } else if (stack.length > 1) parent.kids.push(el);
     stack.push(el);
-    this.textTarget = NO_TEXT.has(el.name) ? undefined : el;
+    this.setTextTarget(NO_TEXT.has(el.name) ? undefined : el);
   }
 
   private closeTag(): void {
@@ -209,6 +220,6 @@ export class JUnitTreeBuilder {
       this.handler.child(el, this.rootEl!);
     }
     const top = depth === 0 ? undefined : this.stack[depth - 1];
-    this.textTarget = top && !NO_TEXT.has(top.name) ? top : undefined;
+    this.setTextTarget(top && !NO_TEXT.has(top.name) ? top : undefined);
   }
 }
