@@ -16,9 +16,19 @@ export const truncateText = truncateMiddle;
 
 type Texts = Partial<Record<keyof typeof LIMITS, string | undefined>>;
 
+const TEXT_KEYS = Object.keys(LIMITS) as (keyof typeof LIMITS)[];
+
+/** True when some text of r is over its limit (checked first: most results have none, no copy then). */
+const hasLongText = (r: Texts): boolean =>
+  TEXT_KEYS.some((key) => {
+    const v = r[key];
+    return typeof v === 'string' && v.length > LIMITS[key];
+  });
+
 function truncateTexts<T extends Texts>(r: T): T {
+  if (!hasLongText(r)) return r;
   const out = { ...r };
-  for (const key of Object.keys(LIMITS) as (keyof typeof LIMITS)[]) {
+  for (const key of TEXT_KEYS) {
     const v = out[key];
     if (typeof v === 'string') out[key] = truncateText(v, LIMITS[key]) as T[typeof key];
   }
@@ -26,13 +36,13 @@ function truncateTexts<T extends Texts>(r: T): T {
 }
 
 /**
- * The result with every long text field, its retry evidence's included, cut to LIMITS (a new object;
- * the input is not changed).
+ * The result with every long text field, its retry evidence's included, cut to LIMITS: a new object
+ * when something was cut, else the same one (the input is never changed).
  */
 export function truncateResult<T extends TestResult>(r: T): T {
   const out = truncateTexts(r);
-  if (out.retries.length > 0) out.retries = out.retries.map(truncateTexts);
-  return out;
+  if (!out.retries.some(hasLongText)) return out;
+  return { ...out, retries: out.retries.map(truncateTexts) };
 }
 
 /**

@@ -20,6 +20,12 @@ const RESULTS_FROM = 'results r JOIN tests t ON t.pk = r.test_pk JOIN shards s O
 const FULL_FROM = `${RESULTS_FROM} LEFT JOIN property_sets ps ON ps.pk = r.property_set`;
 
 export const PING = 'SELECT 1 AS ok';
+/**
+ * (): changes once anything is written: total_changes() counts this connection's row changes,
+ * data_version changes when another connection commits (SQLite; a cache key, not data).
+ */
+export const WRITE_VERSION =
+  "SELECT total_changes() || ':' || (SELECT data_version FROM pragma_data_version) AS v";
 
 // --- runs
 /** (run_id) */
@@ -93,9 +99,13 @@ export const SHARDS_WITH_COUNTS = `SELECT a.number AS attempt, s.name, s.uploade
 // --- tests (the per-run dictionary)
 /** (run_pk, test_id) */
 export const TEST = 'SELECT pk, suite, classname, name FROM tests WHERE run_pk = ? AND test_id = ?';
-/** (run_pk, test_id, suite, classname, name): the pk, or no row when the run has the test already. */
+/**
+ * (run_pk, test_id, suite, classname, name): inserts the test unless the run has it (no change then;
+ * the caller reads it with TEST). The new pk is the insert's row id (`RETURNING pk` where an engine
+ * has no such id: SQLite's RETURNING buffers its rows and costs ~15% of an upload here).
+ */
 export const INSERT_TEST = `INSERT INTO tests (run_pk, test_id, suite, classname, name) VALUES (?, ?, ?, ?, ?)
-  ON CONFLICT (run_pk, test_id) DO NOTHING RETURNING pk`;
+  ON CONFLICT (run_pk, test_id) DO NOTHING`;
 /** (to, from) */
 export const MOVE_TESTS = 'UPDATE tests SET run_pk = ? WHERE run_pk = ?';
 
@@ -104,6 +114,13 @@ export const MOVE_TESTS = 'UPDATE tests SET run_pk = ? WHERE run_pk = ?';
 const RESULT_COLUMNS = `shard_pk, run_pk, attempt_no, test_pk, status, duration_ms, file, line, message, type,
   details, stdout, stderr, property_set, retries, suite, classname, name`;
 const RESULT_PARAMS = Array.from({ length: 18 }, () => '?').join(', ');
+/** Rows per INSERT_RESULTS: one statement run per 32 rows instead of per row (binding stays positional). */
+export const RESULTS_PER_INSERT = 32;
+/** (RESULT_COLUMNS in order) × RESULTS_PER_INSERT: a replaced shard's rows, 32 at a time. */
+export const INSERT_RESULTS = `INSERT INTO results (${RESULT_COLUMNS}) VALUES ${Array.from(
+  { length: RESULTS_PER_INSERT },
+  () => `(${RESULT_PARAMS})`,
+).join(', ')}`;
 /** (shard_pk) */
 export const DELETE_SHARD_RESULTS = 'DELETE FROM results WHERE shard_pk = ?';
 /** (RESULT_COLUMNS in order). After the shard's rows were deleted nothing can conflict: a plain INSERT. */
