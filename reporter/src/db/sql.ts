@@ -2,7 +2,8 @@
  * Every SQL text of the repository (the DDL is in migrations.ts), with positional `?` parameters
  * only, in standard SQL where a standard form exists, so another engine can run the same texts
  * through a small dialect function (`?` -> `$n`, `INDEXED BY x` removed). The parameter order of each
- * text is written next to it; Repository binds in that order.
+ * text is written next to it; Repository binds in that order. An optional parameter is tested as
+ * `CAST(? AS TEXT) IS NULL`: a bare `? IS NULL` has no type where an engine types its parameters.
  */
 
 // results.status is core's STATUS_SEVERITY (error 3 > failed 2 > passed 1 > skipped 0; rows.ts
@@ -41,7 +42,7 @@ export const UPDATE_RUN = `UPDATE runs SET project = coalesce(?, project), branc
 /** (now, pk) */
 export const TOUCH_RUN = 'UPDATE runs SET updated_at = ? WHERE pk = ?';
 /** (project, project, branch, branch, before, limit); NULL project/branch: any. */
-export const LIST_RUNS = `SELECT * FROM runs WHERE (? IS NULL OR project = ?) AND (? IS NULL OR branch = ?)
+export const LIST_RUNS = `SELECT * FROM runs WHERE (CAST(? AS TEXT) IS NULL OR project = ?) AND (CAST(? AS TEXT) IS NULL OR branch = ?)
     AND superseded_by IS NULL AND pk < ? ORDER BY pk DESC LIMIT ?`;
 /** (now, pk): copies the run to its history row `<id>#try<n>`. */
 export const INSERT_HISTORY = `INSERT INTO runs (run_id, project, branch, commit_sha, ci_url, labels, try, superseded_by, created_at, updated_at)
@@ -155,7 +156,7 @@ export const ATTEMPT_PAGE = `SELECT ${LEAN_COLUMNS}
   FROM tests t CROSS JOIN results r JOIN shards s ON s.pk = r.shard_pk
   WHERE t.run_pk = ? AND t.test_id >= ? AND r.run_pk = t.run_pk AND r.test_pk = t.pk AND r.attempt_no = ?
     AND (? = 'all' OR (? = 'failed' AND r.status >= 2) OR (? = 'passed' AND r.status = 1))
-    AND (? IS NULL OR t.test_id > ? OR (t.test_id = ? AND s.name > ?))
+    AND (CAST(? AS TEXT) IS NULL OR t.test_id > ? OR (t.test_id = ? AND s.name > ?))
   ORDER BY t.test_id, s.name LIMIT ?`;
 /**
  * (run_pk, run_pk). Current state per test = its records in the latest attempt that ran it; failing
