@@ -17,7 +17,11 @@ const exclude = ['**/node_modules/**', '**/dist/**', 'test/suites/**', 'test/jen
 
 export default defineConfig({
   resolve: {
-    alias: { '@dozhim/core': fileURLToPath(new URL('./core/src/index.ts', import.meta.url)) },
+    // The subpath first: an alias also matches what starts with its key and a slash.
+    alias: {
+      '@dozhim/core/wire': fileURLToPath(new URL('./core/src/wire/index.ts', import.meta.url)),
+      '@dozhim/core': fileURLToPath(new URL('./core/src/index.ts', import.meta.url)),
+    },
   },
   test: {
     testTimeout: 60_000,

@@ -26,6 +26,12 @@ export interface IdentityParts {
 }
 
 export const ID_SEPARATOR = '::';
+/**
+ * The longest identity text (id, name, classname, suite, file) the reporter takes: the JSON API's
+ * cap (wire ResultInput) and the default of its byte cap (DOZHIM_MAX_FIELD_BYTES). Longer ones are
+ * refused, never cut: a cut identity could merge two tests and hide a failure.
+ */
+export const MAX_IDENT_CHARS = 65_536;
 /** Separates the file from the classname inside a scope. */
 export const SCOPE_FILE_SEPARATOR = ' > ';
 /**
@@ -80,9 +86,12 @@ export function splitTestId(id: string): { scope: string; name: string } {
  * routes with it, the CLI its `--run-id`/`DOZHIM_RUN_ID` (a bad value is an error) and the ids it
  * takes from CI variables (`sanitizeRunId`: other characters become `-`).
  */
-export const RUN_ID_PATTERN = /^[A-Za-z0-9._:@/-]{1,200}$/;
-export const RUN_ID_RULE = 'run ids are 1-200 characters of A-Z a-z 0-9 . _ : @ / -';
-const NOT_RUN_ID_CHAR = /[^A-Za-z0-9._:@/-]/g;
+export const RUN_ID_CHARS = 'A-Za-z0-9._:@/-';
+export const RUN_ID_MAX_LENGTH = 200;
+export const RUN_ID_PATTERN = new RegExp(`^[${RUN_ID_CHARS}]{1,${RUN_ID_MAX_LENGTH}}$`);
+export const RUN_ID_RULE = `run ids are 1-${RUN_ID_MAX_LENGTH} characters of A-Z a-z 0-9 . _ : @ / -`;
+const NOT_RUN_ID_CHAR = new RegExp(`[^${RUN_ID_CHARS}]`, 'g');
 
 /** A CI variable made into a valid run id: characters outside the rule become `-`, at most 200. */
-export const sanitizeRunId = (s: string): string => s.replace(NOT_RUN_ID_CHAR, '-').slice(0, 200);
+export const sanitizeRunId = (s: string): string =>
+  s.replace(NOT_RUN_ID_CHAR, '-').slice(0, RUN_ID_MAX_LENGTH);

@@ -1,3 +1,4 @@
+import { MAX_IDENT_CHARS } from '@dozhim/core';
 import { Command, CommanderError, Option } from 'commander';
 import { z } from 'zod';
 
@@ -134,7 +135,8 @@ export const CONFIG_TABLE = {
     env: 'DOZHIM_MAX_FIELD_BYTES',
     help: 'most UTF-8 bytes in a test id, name, classname, suite or file',
     schema: intIn(256, 16 * 1024 * 1024),
-    default: 65_536,
+    // The JSON API's own cap on identity texts (wire ResultInput), so both ways in agree.
+    default: MAX_IDENT_CHARS,
   }),
   maxProperties: row({
     flag: '--max-properties <n>',
@@ -162,6 +164,20 @@ export const CONFIG_TABLE = {
         .filter((h) => h.length > 0),
     ),
     defaultText: 'loopback names on loopback',
+  }),
+  retentionDays: row({
+    flag: '--retention-days <n>',
+    env: 'DOZHIM_RETENTION_DAYS',
+    help: 'remove runs not written for this many days; 0 = keep forever',
+    schema: intIn(0, 36_500),
+    default: 90,
+  }),
+  retentionIntervalMs: row({
+    flag: '--retention-interval <ms>',
+    env: 'DOZHIM_RETENTION_INTERVAL_MS',
+    help: 'how often the retention job runs (the first pass at most 5 s after start)',
+    schema: intIn(100, 7 * 24 * 3_600_000),
+    default: 3_600_000,
   }),
   logLevel: row({
     flag: '--log-level <level>',
@@ -194,6 +210,12 @@ type Shape = {
 
 type Row = readonly [ConfigKey, ConfigRow];
 export const CONFIG_ROWS: readonly Row[] = Object.entries(CONFIG_TABLE) as unknown as Row[];
+
+type DefaultedKey = { [K in ConfigKey]: Table[K]['default'] extends undefined ? never : K }[ConfigKey];
+/** The default of every row that has one: for callers of createApp that leave a limit out (tests). */
+export const CONFIG_DEFAULTS = Object.fromEntries(
+  CONFIG_ROWS.flatMap(([key, r]) => (r.default === undefined ? [] : [[key, r.default]])),
+) as { [K in DefaultedKey]: NonNullable<Table[K]['default']> };
 
 export const ConfigSchema = z
   .object(

@@ -3,14 +3,17 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import { createRequire } from 'node:module';
 import type { AddressInfo } from 'node:net';
 import { pino } from 'pino';
+import { backup } from './commands/backup.js';
 import { allowedHosts, type Config, loadConfig } from './config.js';
 import { StorageHealth } from './db/health.js';
 import { openDatabase } from './db/open.js';
 import { Repository } from './db/repository.js';
+import { deleteRun, expireRuns } from './db/retention.js';
 import { Admission, defaultPerClient } from './http/admission.js';
 import { createApp } from './http/app.js';
 import { createMetrics } from './http/metrics.js';
 import { WorkerParser } from './parse/worker-parser.js';
+import { RetentionJob, retentionMetrics } from './retention-job.js';
 import { SerialQueue } from './serial.js';
 
 const { version } = createRequire(import.meta.url)('../package.json') as { version: string };
@@ -32,6 +35,7 @@ const DEADLINE_CHECK_MS = 250;
 
 /** config → db → app → listen → wait for a stop signal → graceful shutdown. Returns the exit code. */
 export async function main(io: MainIo): Promise<number> {
+  if (io.argv[0] === 'backup') return backup(io.argv.slice(1), io.env, io.stdout);
   const config: Config = loadConfig(io.argv, io.env, io.stdout);
   const logger = pino({ name: 'dozhim-reporter', level: config.logLevel });
   const db = openDatabase(config.db);
@@ -44,10 +48,20 @@ export async function main(io: MainIo): Promise<number> {
     uploads,
   );
   const hosts = allowedHosts(config);
+  const metrics = createMetrics();
+  const retention = new RetentionJob(
+    {
+      expireRuns: (cutoff, limit) => expireRuns(db, cutoff, limit),
+      serialize: (task) => uploads.run(task),
+      logger,
+      metrics: retentionMetrics(metrics.registry),
+    },
+    { retentionDays: config.retentionDays, intervalMs: config.retentionIntervalMs },
+  );
   const app = createApp({
     repo: new Repository(db),
     logger,
-    metrics: createMetrics(),
+    metrics,
     tokens: { write: config.token, read: config.readToken },
     limits: {
       maxBodyBytes: config.maxBodyBytes,
@@ -65,6 +79,7 @@ export async function main(io: MainIo): Promise<number> {
     uploads,
     admission,
     allowedHosts: hosts,
+    deleteRun: (runId) => deleteRun(db, runId),
   });
 
   const headersTimeout = config.headersTimeoutMs ?? Math.min(30_000, config.requestTimeoutMs);
@@ -107,10 +122,12 @@ export async function main(io: MainIo): Promise<number> {
     },
     'started',
   );
+  retention.start();
 
   const signal = await io.stopSignal;
   stopping = true;
   admission.stop();
+  const retentionStopped = retention.stop();
   logger.info({ signal }, 'stopping: no new connections, finishing in-flight requests');
   const closed = new Promise<void>((resolve) => server.close(() => resolve()));
   server.closeIdleConnections();
@@ -125,6 +142,7 @@ export async function main(io: MainIo): Promise<number> {
   await closed;
   clearTimeout(answer);
   clearTimeout(force);
+  await retentionStopped;
   await parser.close();
   db.close();
   logger.info('stopped');

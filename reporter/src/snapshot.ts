@@ -5,11 +5,12 @@ import {
   type RunState,
   runState,
   STATUS_SEVERITY,
-  type StatusCounts,
   type TestResult,
-  type TestStatus,
 } from '@dozhim/core';
+import { type AttemptSummary, type RunProgress, type TestRow, toTestRow } from '@dozhim/core/wire';
 import type { AttemptRecord, ShardRecord, StoredResult } from './db/repository.js';
+
+export type { AttemptSummary, RunProgress, TestRow } from '@dozhim/core/wire';
 
 /**
  * Pure views of a run's stored data: the core Attempt list, per-attempt counts, the current state
@@ -18,7 +19,7 @@ import type { AttemptRecord, ShardRecord, StoredResult } from './db/repository.j
  */
 
 /** A core Attempt whose results know their shard. */
-export interface StoredAttempt extends Attempt {
+export interface ShardedAttempt extends Attempt {
   results: StoredResult[];
 }
 
@@ -44,7 +45,7 @@ export function toCoreAttempts(
   records: readonly AttemptRecord[],
   shards: readonly Pick<ShardRecord, 'attempt'>[],
   results: readonly StoredResult[],
-): StoredAttempt[] {
+): ShardedAttempt[] {
   const byAttempt = new Map<number, StoredResult[]>(shards.map((s) => [s.attempt, []]));
   for (const r of results) byAttempt.get(r.attempt)?.push(r);
   const threads = new Map(records.map((a) => [a.attempt, a.threads]));
@@ -56,21 +57,11 @@ export function toCoreAttempts(
     });
 }
 
-export interface AttemptSummary extends AttemptRecord {
-  counts: StatusCounts;
-  shards: { name: string; uploadedAt: string; counts: StatusCounts }[];
-}
-
-export interface RunSummary {
-  attempts: AttemptSummary[];
-  current: { failing: string[]; flaky: string[]; totals: StatusCounts & { flaky: number } };
-}
-
 export function summarizeRun(
   records: readonly AttemptRecord[],
   shards: readonly ShardRecord[],
   results: readonly StoredResult[],
-): RunSummary {
+): RunProgress {
   const attempts = toCoreAttempts(records, shards, results);
   const byNumber = new Map(attempts.map((a) => [a.number, a.results]));
   const summaries = records.map((rec): AttemptSummary => {
@@ -97,22 +88,6 @@ export function summarizeRun(
 
 export type TestFilter = 'failed' | 'flaky' | 'passed' | 'all';
 
-export interface TestRow {
-  id: string;
-  suite: string;
-  classname: string;
-  name: string;
-  file: string | null;
-  status: TestStatus;
-  durationMs: number;
-  line: number | null;
-  message: string | null;
-  type: string | null;
-  retries: TestResult['retries'];
-  attempt: number;
-  shard: string;
-}
-
 export interface TestQuery {
   status: TestFilter;
   attempt?: number | undefined;
@@ -120,21 +95,8 @@ export interface TestQuery {
   cursor?: string | undefined;
 }
 
-export const toRow = (r: StoredResult): TestRow => ({
-  id: r.id,
-  suite: r.suite,
-  classname: r.classname,
-  name: r.name,
-  file: r.file ?? null,
-  status: r.status,
-  durationMs: r.durationMs,
-  line: r.line ?? null,
-  message: r.message ?? null,
-  type: r.type ?? null,
-  retries: r.retries,
-  attempt: r.attempt,
-  shard: r.shard,
-});
+/** A stored result as GET /tests lists it: the wire contract's mapper. */
+export const toRow: (r: StoredResult) => TestRow = toTestRow;
 
 /** Opaque keyset cursor: the (id, shard) of the last row of the previous page. */
 export const encodeCursor = (row: Pick<TestRow, 'id' | 'shard'>): string =>
@@ -167,7 +129,7 @@ function wasFlaky(r: StoredResult, state: RunState, attempt: number): boolean {
  * a failing shard wins); with `attempt`: every record of that attempt. Sorted by id then shard.
  */
 export function listTests(
-  attempts: readonly StoredAttempt[],
+  attempts: readonly ShardedAttempt[],
   q: TestQuery,
 ): { data: TestRow[]; nextCursor: string | null } {
   const state = runState(attempts);

@@ -1,4 +1,4 @@
-import { type TestResult, truncateMiddle } from '@dozhim/core';
+import { MAX_IDENT_CHARS, type TestResult, truncateMiddle } from '@dozhim/core';
 
 /**
  * Stored text limits (characters). A CI log can be megabytes per test; the reporter keeps the head
@@ -56,7 +56,7 @@ export interface ResultCaps {
   maxResults?: number | undefined;
 }
 
-export const DEFAULT_RESULT_CAPS: ResultCaps = { identBytes: 65_536 };
+export const DEFAULT_RESULT_CAPS: ResultCaps = { identBytes: MAX_IDENT_CHARS };
 
 const IDENT_FIELDS = ['id', 'suite', 'classname', 'name', 'file'] as const;
 

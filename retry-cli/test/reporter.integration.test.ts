@@ -1,13 +1,21 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { mkdtemp, readFile } from 'node:fs/promises';
-import { createServer as createHttpServer } from 'node:http';
+import { createServer as createHttpServer, type IncomingMessage, type Server } from 'node:http';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseJUnit } from '@dozhim/core';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import {
+  runNotFound,
+  sampleAttemptSummary,
+  sampleRunDetail,
+  sampleTestRow,
+  sampleAttempt as stubAttempt,
+  sampleRun as stubRun,
+} from '../../core/test/wire-samples.js';
 import { assertBuilt, makeSuite, passing, runCli, startCli } from './harness.js';
 
 // `dozhim` against the REAL reporter (reporter/bin/dozhim-reporter.js on a temp SQLite file), and
@@ -52,6 +60,21 @@ async function deadPort(): Promise<number> {
   return port;
 }
 
+/** A server on 127.0.0.1 that answers every request with `answer`; closed after the test. */
+async function stubServer(answer: (req: IncomingMessage) => { status: number; type: string; body: string }) {
+  const stub = createHttpServer((req, res) => {
+    req.resume();
+    req.on('end', () => {
+      const a = answer(req);
+      res.writeHead(a.status, { 'content-type': a.type }).end(a.body);
+    });
+  });
+  await new Promise<void>((r) => stub.listen(0, '127.0.0.1', r));
+  stubs.push(stub);
+  return `http://127.0.0.1:${(stub.address() as { port: number }).port}`;
+}
+const stubs: Server[] = [];
+
 // biome-ignore lint/suspicious/noExplicitAny: reporter responses are checked field by field below.
 type Json = any;
 const getJson = async (url: string): Promise<Json> => (await fetch(url)).json();
@@ -60,6 +83,7 @@ const esc = (s: string): string => s.replace(/[[\]\\^$.*+?(){}|]/g, '\\$&');
 beforeAll(() => assertBuilt());
 afterEach(() => {
   for (const p of started.splice(0)) p.kill();
+  for (const s of stubs.splice(0)) s.close();
 });
 
 const common = (dir: string): string[] => [
@@ -170,7 +194,16 @@ describe('dozhim with the reporter', () => {
       const isTry = req.method === 'POST' && req.url?.endsWith('/tries');
       if (req.method === 'POST' && !isTry) posts++;
       const status = req.method === 'POST' && !isTry ? 503 : req.method === 'GET' ? 404 : 200;
-      const body = isTry ? '{"run":{"try":1},"superseded":0}' : '{}';
+      // Contract-valid answers (@dozhim/core/wire): the client parses every one.
+      const body = JSON.stringify(
+        isTry
+          ? { run: stubRun(), superseded: 0 }
+          : req.method === 'GET'
+            ? runNotFound
+            : req.method === 'PATCH'
+              ? stubAttempt()
+              : stubRun(),
+      );
       req.resume();
       req.on('end', () => res.writeHead(status, { 'content-type': 'application/json' }).end(body));
     });
@@ -316,5 +349,84 @@ describe('dozhim with the reporter', () => {
       [3, 1],
     ]);
     expect((await s.runs()).map((r) => r.ran.length)).toEqual([4, 2, 1]);
+  });
+});
+
+describe('an answer that is not the reporter API (the wire contract)', () => {
+  const html = () => ({
+    status: 200,
+    type: 'text/html',
+    body: '<html><body>Sign in to the proxy</body></html>',
+  });
+  /** `dozhim failed` of run r1 against the reporter at `url`, with empty local state. */
+  const failedVia = async (url: string) => {
+    const dir = await mkdtemp(join(tmpdir(), 'dozhim-bad-'));
+    return runCli(['failed', '--run-id', 'r1', '--state-dir', join(dir, '.dozhim'), '--reporter', url], dir);
+  };
+
+  it('a query against a 200 page that is not the API exits 7 with a clear message, never "nothing failed"', async () => {
+    const url = await stubServer(html);
+    const r = await failedVia(url);
+    expect(r.code, r.stderr + r.stdout).toBe(7);
+    expect(r.stdout).toBe('');
+    expect(r.stderr).toMatch(/GET \/api\/v1\/runs\/r1 → 200 with a body that is not the reporter's API/);
+    expect(r.stderr).not.toMatch(/TypeError|at .*\.js:\d+/);
+  });
+
+  it('a listed test whose status is not one of the contract is refused, not read as "not failing"', async () => {
+    // The fooling input: `FAILED` is no status core knows, so a client that took it as data would
+    // count nothing as failing and print an empty list with exit 0.
+    const detail = sampleRunDetail([sampleAttemptSummary({ threads: 4, exitCode: 1 }, 1)], ['a::b']);
+    // Built as JSON by hand: the sample builder would refuse the fooling status itself.
+    const row = (status: string) => ({
+      ...sampleTestRow({ id: 'a::b', classname: 'a', name: 'b', message: 'boom' }),
+      status,
+    });
+    for (const [status, code, out] of [
+      ['failed', 0, 'a::b\n'],
+      ['FAILED', 7, ''],
+    ] as const) {
+      const url = await stubServer((req) => ({
+        status: 200,
+        type: 'application/json',
+        body: JSON.stringify(
+          req.url?.includes('/tests') ? { data: [row(status)], nextCursor: null } : detail,
+        ),
+      }));
+      const r = await failedVia(url);
+      expect(r.code, `${status}: ${r.stderr}${r.stdout}`).toBe(code);
+      expect(r.stdout).toBe(out);
+      if (code === 7) expect(r.stderr).toMatch(/data\.0\.status: Invalid option/);
+    }
+  });
+
+  it('a 404 to a read that is not "run not found" is a wrong URL (exit 2), not an empty run', async () => {
+    const url = await stubServer(() => ({
+      status: 404,
+      type: 'application/json',
+      body: '{"error":{"code":"not_found","message":"no route for GET /x"}}',
+    }));
+    const r = await failedVia(url);
+    expect(r.code, r.stderr + r.stdout).toBe(2);
+    expect(r.stdout).toBe('');
+    expect(r.stderr).toMatch(/refused to load the run \(not_found\)/);
+  });
+
+  it('a run against a 200 page goes on in local mode, loudly, with the same verdict', async () => {
+    const url = await stubServer(html);
+    const s = await makeSuite([
+      ...passing(1),
+      { classname: 'suite.Broken', name: 'always', failTimes: Infinity },
+    ]);
+    const r = await runCli(
+      ['run', ...common(s.dir), '--reporter', url, '--max-runs', '1', '--', 'node', s.suite],
+      s.dir,
+    );
+    expect(r.code, r.stderr + r.stdout).toBe(1);
+    expect(r.stderr).toContain('Continuing in LOCAL MODE');
+    expect(r.stderr).toMatch(/PUT \/api\/v1\/runs\/[^ ]+ → 200 with a body that is not the reporter's API/);
+    const summary = JSON.parse(await readFile(join(s.dir, 'summary.json'), 'utf8'));
+    expect(summary.mode).toBe('local');
+    expect(summary.failing).toEqual(['suite.Broken::always']);
   });
 });

@@ -7,6 +7,7 @@ import { createServer } from 'node:http';
 import { join } from 'node:path';
 import { parseJUnit } from '@dozhim/core';
 import { describe, expect, it } from 'vitest';
+import { sampleAttempt, sampleRun } from '../../core/test/wire-samples.js';
 import {
   dozhim,
   e2eScratch,
@@ -193,13 +194,16 @@ describe("the reporter's no is not an outage", () => {
         req.resume();
         req.on('end', () => {
           const upload = req.method === 'POST' && req.url?.includes('/results');
+          // Every other answer is a valid one of the wire contract (@dozhim/core/wire), which dozhim parses.
           const body = upload
             ? { error: { code, message: `stub says ${code}` } }
             : req.method === 'POST'
-              ? { run: { try: 1 }, superseded: 0 }
+              ? { run: sampleRun(), superseded: 0 }
               : req.method === 'GET'
                 ? { error: { code: 'run_not_found', message: 'no' } }
-                : { try: 1 };
+                : req.method === 'PATCH'
+                  ? sampleAttempt()
+                  : sampleRun();
           res
             .writeHead(upload ? status : req.method === 'GET' ? 404 : 200, {
               'content-type': 'application/json',

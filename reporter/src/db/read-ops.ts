@@ -1,5 +1,5 @@
 import { type Decision, decide, type PolicyOptions, writeMergedJUnit } from '@dozhim/core';
-import { listTests, type RunSummary, type TestQuery, type TestRow, toCoreAttempts } from '../snapshot.js';
+import { listTests, type RunProgress, type TestQuery, type TestRow, toCoreAttempts } from '../snapshot.js';
 import type { Repository } from './repository.js';
 
 /**
@@ -13,7 +13,7 @@ export type ReadRequest =
   | { op: 'report'; runPk: number; name: string };
 
 export interface ReadAnswers {
-  summary: RunSummary;
+  summary: RunProgress;
   tests: { data: TestRow[]; nextCursor: string | null };
   /** null: the run has no uploaded shard yet (the route answers 409 no_results). */
   decision: Decision | null;

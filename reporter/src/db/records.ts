@@ -2,54 +2,14 @@ import type { TestResult } from '@dozhim/core';
 
 /** What the repository stores and returns (API-facing shapes). */
 
-export interface RunMeta {
-  project?: string | undefined;
-  branch?: string | undefined;
-  commit?: string | undefined;
-  ciUrl?: string | undefined;
-  labels?: Record<string, string> | undefined;
-}
-
-export interface RunRecord {
-  id: string;
-  project: string | null;
-  branch: string | null;
-  commit: string | null;
-  ciUrl: string | null;
-  labels: Record<string, string>;
-  /** 1 for the first try of the run id; each superseding `dozhim run` adds one. */
-  try: number;
-  createdAt: string;
-  updatedAt: string;
-}
-
-export interface StoredDecision {
-  action: string;
-  reason?: string | undefined;
-  line: string;
-}
-
-export interface AttemptPatch {
-  threads?: number | undefined;
-  selectedCount?: number | undefined;
-  startedAt?: string | undefined;
-  finishedAt?: string | undefined;
-  exitCode?: number | undefined;
-  decision?: StoredDecision | undefined;
-  /** The number of shards this attempt is split into (sharded attempt 1), when the jobs said. */
-  shardTotal?: number | undefined;
-}
-
-export interface AttemptRecord {
-  attempt: number;
-  threads: number | null;
-  selectedCount: number | null;
-  startedAt: string | null;
-  finishedAt: string | null;
-  exitCode: number | null;
-  decision: StoredDecision | null;
-  shardTotal: number | null;
-}
+// The API-facing shapes are the wire contract's (one definition, shared with the CLI).
+export type {
+  AttemptPatch,
+  AttemptRecord,
+  Run as RunRecord,
+  RunMeta,
+  StoredDecision,
+} from '@dozhim/core/wire';
 
 export interface ShardRecord {
   attempt: number;

@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { countStatuses, type StatusCounts, type TestResult, type TestStatus } from '@dozhim/core';
 import type Database from 'better-sqlite3';
 import type { Statement } from 'better-sqlite3';
-import { type AttemptSummary, dedupeById, type RunSummary } from '../snapshot.js';
+import { type AttemptSummary, dedupeById, type RunProgress } from '../snapshot.js';
 import { checkResultCaps, DEFAULT_RESULT_CAPS, ResultCapError, type ResultCaps } from '../truncate.js';
 import type {
   AttemptPatch,
@@ -515,7 +515,7 @@ export class Repository {
    * core runState() fold), which a randomized test checks. Flaky = failed or carried retry evidence
    * at some point, and not failing now.
    */
-  summary(runPk: number): RunSummary {
+  summary(runPk: number): RunProgress {
     const zero = (): StatusCounts => ({ total: 0, passed: 0, failed: 0, error: 0, skipped: 0 });
     const byAttempt = new Map<number, StatusCounts>();
     for (const { attempt, sev, n } of this.s.attemptCounts.all(runPk)) {

@@ -1,5 +1,6 @@
 import express from 'express';
 import type { Logger } from 'pino';
+import { CONFIG_DEFAULTS } from '../config.js';
 import type { StorageHealth } from '../db/health.js';
 import type { Repository } from '../db/repository.js';
 import { inThreadParser, type JUnitParser } from '../parse/junit-parser.js';
@@ -11,6 +12,7 @@ import { errorMiddleware, notFound } from './errors.js';
 import { type Metrics, measure } from './metrics.js';
 import { opsRoutes } from './routes/ops.js';
 import { readRoutes } from './routes/reads.js';
+import { type DeleteRun, runsDeleteRoutes } from './routes/runs-delete.js';
 import { writeRoutes } from './routes/writes.js';
 import { allowHosts, redactUrl, securityHeaders } from './security.js';
 
@@ -34,6 +36,8 @@ export interface AppDeps {
   allowedHosts?: readonly string[] | undefined;
   /** Clock, ISO 8601 (injectable for tests). */
   now?: () => string;
+  /** DELETE /api/v1/runs/:runId (routes/runs-delete.ts); without it the route is not mounted. */
+  deleteRun?: DeleteRun;
 }
 
 /** The reporter's HTTP API, without listening (main.ts listens; tests may mount it anywhere). */
@@ -57,10 +61,10 @@ export function createApp(deps: AppDeps): express.Express {
         uploads,
       ),
     caps: {
-      maxTestcases: l.maxTestcases ?? 200_000,
-      maxFieldBytes: l.maxFieldBytes ?? 65_536,
-      maxProperties: l.maxProperties ?? 1000,
-      maxRunResults: l.maxRunResults ?? 2_000_000,
+      maxTestcases: l.maxTestcases ?? CONFIG_DEFAULTS.maxTestcases,
+      maxFieldBytes: l.maxFieldBytes ?? CONFIG_DEFAULTS.maxFieldBytes,
+      maxProperties: l.maxProperties ?? CONFIG_DEFAULTS.maxProperties,
+      maxRunResults: l.maxRunResults ?? CONFIG_DEFAULTS.maxRunResults,
     },
     storage: deps.storage,
     read: requireAccess('read', deps.tokens),
@@ -94,6 +98,7 @@ export function createApp(deps: AppDeps): express.Express {
   app.use(opsRoutes(ctx));
   app.use(readRoutes(ctx));
   app.use(writeRoutes(ctx));
+  if (deps.deleteRun) app.use(runsDeleteRoutes(ctx, deps.deleteRun));
   app.use(notFound);
   app.use(errorMiddleware(deps.logger));
   return app;

@@ -1,11 +1,8 @@
 import { OpenAPIRegistry, OpenApiGeneratorV3, type RouteConfig } from '@asteasolutions/zod-to-openapi';
-import { z } from 'zod';
 import {
-  Attempt,
-  AttemptParams,
   AttemptPatchBody,
-  Decision,
-  DecisionQuery,
+  AttemptRecord,
+  DecisionResponse,
   ErrorResponse,
   FailedTests,
   Health,
@@ -14,13 +11,18 @@ import {
   Run,
   RunDetail,
   RunMetaBody,
-  RunParams,
   RunsPage,
+  TestsPage,
+  UploadResponse,
+} from '@dozhim/core/wire';
+import { z } from 'zod';
+import {
+  AttemptParams,
+  DecisionQuery,
+  RunParams,
   RunsQuery,
   ShardQuery,
-  TestsPage,
   TestsQuery,
-  UploadResponse,
   WriteQuery,
 } from './schemas.js';
 
@@ -95,6 +97,18 @@ function routes(): RouteConfig[] {
       responses: { 200: json(RunDetail, 'The run'), ...errors(400, 401, 403, 404, 421) },
     },
     {
+      method: 'delete',
+      path: runPath,
+      summary:
+        'Delete a run: every try, attempt, shard and result. The id can then be used again from attempt 1',
+      security: write,
+      request: { params: RunParams },
+      responses: {
+        204: { description: 'Deleted' },
+        ...errors(400, 401, 403, 404, 421, 503),
+      },
+    },
+    {
       method: 'get',
       path: `${runPath}/tests`,
       summary: 'Test records: current state (no attempt) or one attempt',
@@ -106,7 +120,7 @@ function routes(): RouteConfig[] {
       path: `${runPath}/decision`,
       summary: 'The retry decision for the run as it stands (core decide())',
       request: { params: RunParams, query: DecisionQuery },
-      responses: { 200: json(Decision, 'Decision'), ...errors(400, 401, 403, 404, 409, 421) },
+      responses: { 200: json(DecisionResponse, 'Decision'), ...errors(400, 401, 403, 404, 409, 421) },
     },
     {
       method: 'get',
@@ -137,7 +151,10 @@ function routes(): RouteConfig[] {
         query: WriteQuery,
         body: { content: { 'application/json': { schema: AttemptPatchBody } } },
       },
-      responses: { 200: json(Attempt, 'The attempt'), ...errors(400, 401, 403, 409, 413, 415, 421, 503) },
+      responses: {
+        200: json(AttemptRecord, 'The attempt'),
+        ...errors(400, 401, 403, 409, 413, 415, 421, 503),
+      },
     },
     {
       method: 'post',
@@ -182,7 +199,7 @@ function routes(): RouteConfig[] {
   ];
 }
 
-/** The OpenAPI 3 document, generated from the same zod schemas that validate the requests. */
+/** The OpenAPI 3 document, generated from the same zod schemas that validate the requests (bodies: the wire contract). */
 export function openApiDocument(version: string): ReturnType<OpenApiGeneratorV3['generateDocument']> {
   const registry = new OpenAPIRegistry();
   registry.registerComponent('securitySchemes', 'bearer', {

@@ -30,6 +30,8 @@ const SAMPLES: Record<ConfigKey, readonly [string, unknown, string, unknown]> = 
   maxProperties: ['0', 0, '1', 1],
   maxRunResults: ['10', 10, '3000000', 3_000_000],
   allowedHosts: ['A.example, b', ['a.example', 'b'], '*', ['*']],
+  retentionDays: ['0', 0, '30', 30],
+  retentionIntervalMs: ['100', 100, '60000', 60000],
   logLevel: ['debug', 'debug', 'silent', 'silent'],
   token: ['', undefined, 'write-secret-1', 'write-secret-1'],
   readToken: ['', undefined, 'read-secret-1', 'read-secret-1'],
@@ -130,11 +132,17 @@ describe('the reporter configuration table', () => {
     );
   });
 
-  it("reporter/README.md's configuration table lists every flag and variable", () => {
+  it("reporter/README.md's configuration table lists every flag and variable, with the table's defaults", () => {
     const readme = readFileSync(new URL('../../README.md', import.meta.url), 'utf8');
     for (const [key, row] of CONFIG_ROWS) {
       expect(readme, key).toContain(`\`${row.env}\``);
-      if (row.flag) expect(readme, key).toContain(`\`${row.flag.split(' ')[0]}\``);
+      if (!row.flag) continue;
+      const flag = `\`${row.flag.split(' ')[0]}\``;
+      const line = readme.split('\n').find((l) => l.startsWith(`| ${flag}`));
+      expect(line, `${key}: no README table row for ${flag}`).toBeDefined();
+      // The default the README states is the table's (a value default; prose ones are checked by --help).
+      if (row.default !== undefined)
+        expect(line, key).toContain(`\`${row.defaultText ?? String(row.default)}\``);
     }
   });
 });

@@ -1,16 +1,13 @@
+import type { RunMeta } from '@dozhim/core/wire';
+
 /** What dozhim reads from CI environments (GitLab, Jenkins) to describe a run (its id: cli/option-table.ts resolveRunId). */
 
 export type Env = Readonly<Record<string, string | undefined>>;
 
 const nonEmpty = (s: string | undefined): string | undefined => (s && s.trim() !== '' ? s.trim() : undefined);
 
-export interface CiMetadata {
-  project?: string;
-  branch?: string;
-  commit?: string;
-  ciUrl?: string;
-  labels?: Record<string, string>;
-}
+/** The run's CI metadata: the body of the reporter's PUT run (the wire contract's). */
+export type CiMetadata = RunMeta;
 
 /** Run metadata for the reporter, from GitLab CI or Jenkins variables (GitLab first). */
 export function ciMetadata(env: Env): CiMetadata {

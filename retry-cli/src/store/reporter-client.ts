@@ -1,9 +1,18 @@
-import type { Decision, RetryEvidence, TestResult, TestStatus } from '@dozhim/core';
+import type { TestResult } from '@dozhim/core';
+// Types only: the schemas (and zod, ~100 ms of startup) are loaded with axios, on the first call.
+import type { AttemptPatch, AttemptRecord, RunDetail, RunMeta, TestsPage } from '@dozhim/core/wire';
 import type { AxiosError, AxiosInstance, AxiosRequestConfig, CreateAxiosDefaults } from 'axios';
-import type { CiMetadata } from '../cli/ci-env.js';
+import type { ZodType } from 'zod';
+
+export type { AttemptPatch } from '@dozhim/core/wire';
+
+type Wire = typeof import('@dozhim/core/wire');
 
 /**
- * Client of the reporter's REST API (contract in the task brief / reporter README).
+ * Client of the reporter's REST API. The contract is `@dozhim/core/wire` (core/src/wire): every
+ * request body is typed by it and every answer is parsed with it, so a reporter (or a proxy in
+ * front of one) that answers something else is a clear ReporterBadResponseError, never a crash or
+ * a silently wrong decision.
  *
  * Every call retries network errors and 5xx/429 with exponential backoff for a bounded time (the
  * budget, DOZHIM_REPORTER_TIMEOUT); past it, ReporterUnavailableError is thrown and the caller goes
@@ -14,7 +23,16 @@ import type { CiMetadata } from '../cli/ci-env.js';
 export type HttpFactory = (config: CreateAxiosDefaults) => Promise<AxiosInstance>;
 
 export class ReporterUnavailableError extends Error {
-  override readonly name = 'ReporterUnavailableError';
+  override readonly name: string = 'ReporterUnavailableError';
+}
+
+/**
+ * A 2xx answer that is not what the contract says (another service on the port, a proxy's page, a
+ * reporter of an incompatible version). Handled like an outage (exit 7 for a query, local mode for
+ * a command that runs tests), never taken as data; not retried.
+ */
+export class ReporterBadResponseError extends ReporterUnavailableError {
+  override readonly name = 'ReporterBadResponseError';
 }
 
 /** A definite answer from the reporter that is not success (4xx): retrying will not help. */
@@ -27,51 +45,6 @@ export class ReporterHttpError extends Error {
   ) {
     super(message);
   }
-}
-
-export interface AttemptPatch {
-  threads?: number;
-  selectedCount?: number;
-  startedAt?: string;
-  finishedAt?: string;
-  exitCode?: number;
-  decision?: Pick<Decision, 'action' | 'reason' | 'line'>;
-  /** Sharded attempt 1: how many shards it is split into. */
-  shardTotal?: number;
-}
-
-export interface RemoteAttempt {
-  attempt: number;
-  threads: number | null;
-  selectedCount: number | null;
-  startedAt: string | null;
-  finishedAt: string | null;
-  exitCode: number | null;
-  decision: { action: string; reason: string; line: string } | null;
-  shardTotal?: number | null;
-  shards?: { name: string }[];
-}
-
-export interface RemoteRun {
-  run: Record<string, unknown> & { try?: number };
-  attempts: RemoteAttempt[];
-  current: { failing: string[]; flaky: string[] };
-}
-
-export interface RemoteTest {
-  id: string;
-  suite: string | null;
-  classname: string | null;
-  name: string;
-  file: string | null;
-  status: TestStatus;
-  durationMs: number | null;
-  line?: number | null;
-  message: string | null;
-  type: string | null;
-  retries?: RetryEvidence[];
-  attempt: number;
-  shard: string;
 }
 
 export interface ReporterClientOptions {
@@ -91,6 +64,7 @@ const UPLOAD_BATCH = 2000;
 
 export class ReporterClient {
   private axios: Promise<AxiosInstance> | undefined;
+  private wire: Promise<Wire> | undefined;
   readonly baseUrl: string;
 
   constructor(private readonly options: ReporterClientOptions) {
@@ -108,6 +82,11 @@ export class ReporterClient {
     return this.axios;
   }
 
+  private schemas(): Promise<Wire> {
+    this.wire ??= import('@dozhim/core/wire');
+    return this.wire;
+  }
+
   static runPath(runId: string): string {
     return `/api/v1/runs/${encodeURIComponent(runId)}`;
   }
@@ -116,24 +95,53 @@ export class ReporterClient {
     return `${this.baseUrl}${ReporterClient.runPath(runId)}`;
   }
 
-  private async request<T>(config: AxiosRequestConfig): Promise<{ status: number; data: T }> {
+  /**
+   * One call, retried within the budget (request); its 2xx answer parsed with the contract's schema
+   * `pick(wire)`. `data` is undefined only for a read the reporter answered 404 `run_not_found`.
+   */
+  private async call<T>(
+    config: AxiosRequestConfig,
+    pick: (wire: Wire) => ZodType<T>,
+  ): Promise<{ status: number; data: T | undefined }> {
+    const [res, wire] = await Promise.all([this.request(config), this.schemas()]);
+    const what = `${config.method ?? 'GET'} ${config.url}`;
+    if (res.status === 404) return { status: 404, data: undefined };
+    const parsed = pick(wire).safeParse(res.data);
+    if (!parsed.success) {
+      const issues = parsed.error.issues
+        .slice(0, 3)
+        .map((i) => `${i.path.join('.') || '(body)'}: ${i.message}`)
+        .join('; ');
+      throw new ReporterBadResponseError(
+        `reporter ${this.baseUrl} answered ${what} → ${res.status} with a body that is not the reporter's API (${issues}); is ${this.baseUrl} a dozhim reporter of this version?`,
+      );
+    }
+    return { status: res.status, data: parsed.data };
+  }
+
+  private async request(config: AxiosRequestConfig): Promise<{ status: number; data: unknown }> {
     const started = this.options.now();
     let delay = 100;
     let lastProblem = '';
     for (let tries = 1; ; tries++) {
       const remaining = this.options.budgetMs - (this.options.now() - started);
       try {
-        const res = await (await this.client()).request<T>({
+        const res = await (await this.client()).request<unknown>({
           ...config,
           timeout: Math.max(250, Math.min(remaining, 15_000)),
           ...(this.options.signal ? { signal: this.options.signal } : {}),
         });
         if (res.status < 500 && res.status !== 429) {
-          // 404 is an answer only to a read ("no such run yet"); to a write it means a wrong URL,
-          // and taking it as success would silently lose every result.
-          const notFoundRead = res.status === 404 && (config.method ?? 'GET').toUpperCase() === 'GET';
+          const body = (await this.schemas()).ErrorResponse.safeParse(res.data);
+          const err = body.success ? body.data.error : undefined;
+          // 404 is an answer only to a read of a run the reporter does not know (`run_not_found`);
+          // any other 404 (a write, an unknown route) means a wrong URL, and taking it for "no such
+          // run" or for success would silently lose every result or answer "nothing failed".
+          const notFoundRead =
+            res.status === 404 &&
+            (config.method ?? 'GET').toUpperCase() === 'GET' &&
+            err?.code === 'run_not_found';
           if (res.status >= 400 && !notFoundRead) {
-            const err = (res.data as { error?: { code?: string; message?: string } } | undefined)?.error;
             throw new ReporterHttpError(
               res.status,
               err?.code ?? `http_${res.status}`,
@@ -164,22 +172,22 @@ export class ReporterClient {
   }
 
   /** Creates the run or updates its metadata; returns the run's current try. */
-  async putRun(runId: string, meta: CiMetadata): Promise<number> {
-    const res = await this.request<{ try?: number }>({
-      method: 'PUT',
-      url: ReporterClient.runPath(runId),
-      data: meta,
-    });
-    return res.data.try ?? 1;
+  async putRun(runId: string, meta: RunMeta): Promise<number> {
+    const res = await this.call(
+      { method: 'PUT', url: ReporterClient.runPath(runId), data: meta },
+      (w) => w.Run,
+    );
+    return required(res.data, 'PUT run').try;
   }
 
   /** Starts a new try of the run id (the old attempts become history); returns it and how many it superseded. */
   async newTry(runId: string): Promise<{ try: number; superseded: number }> {
-    const res = await this.request<{ run: { try: number }; superseded: number }>({
-      method: 'POST',
-      url: `${ReporterClient.runPath(runId)}/tries`,
-    });
-    return { try: res.data.run.try, superseded: res.data.superseded };
+    const res = await this.call(
+      { method: 'POST', url: `${ReporterClient.runPath(runId)}/tries` },
+      (w) => w.NewTryResponse,
+    );
+    const body = required(res.data, 'POST tries');
+    return { try: body.run.try, superseded: body.superseded };
   }
 
   /**
@@ -194,83 +202,89 @@ export class ReporterClient {
     results: readonly TestResult[],
     tryNumber?: number,
   ): Promise<void> {
+    const { toResultInput } = await this.schemas();
     for (let i = 0; i === 0 || i < results.length; i += UPLOAD_BATCH) {
-      const batch = results.slice(i, i + UPLOAD_BATCH).map((r) => ({
-        id: r.id,
-        suite: r.suite,
-        classname: r.classname,
-        name: r.name,
-        file: r.file,
-        status: r.status,
-        durationMs: r.durationMs,
-        message: r.message,
-        type: r.type,
-        details: r.details,
-        stdout: r.stdout,
-        stderr: r.stderr,
-        line: r.line,
-        properties: r.properties,
-        // In-run retries (Playwright, jest retryTimes, Surefire): without them the reporter would
-        // show a test that passed only on its second try as plainly green.
-        retries: r.retries,
-      }));
-      await this.request({
-        method: 'POST',
-        url: `${ReporterClient.runPath(runId)}/attempts/${attempt}/results`,
-        params: { shard, replace: i === 0, ...(tryNumber ? { try: tryNumber } : {}) },
-        data: { results: batch },
-      });
+      const batch = results.slice(i, i + UPLOAD_BATCH).map(toResultInput);
+      await this.call(
+        {
+          method: 'POST',
+          url: `${ReporterClient.runPath(runId)}/attempts/${attempt}/results`,
+          params: { shard, replace: i === 0, ...(tryNumber ? { try: tryNumber } : {}) },
+          data: { results: batch },
+        },
+        (w) => w.UploadResponse,
+      );
     }
   }
 
-  async patchAttempt(runId: string, attempt: number, patch: AttemptPatch, tryNumber?: number): Promise<void> {
-    await this.request({
-      method: 'PATCH',
-      url: `${ReporterClient.runPath(runId)}/attempts/${attempt}`,
-      ...(tryNumber ? { params: { try: tryNumber } } : {}),
-      data: patch,
-    });
+  async patchAttempt(
+    runId: string,
+    attempt: number,
+    patch: AttemptPatch,
+    tryNumber?: number,
+  ): Promise<AttemptRecord> {
+    const res = await this.call(
+      {
+        method: 'PATCH',
+        url: `${ReporterClient.runPath(runId)}/attempts/${attempt}`,
+        ...(tryNumber ? { params: { try: tryNumber } } : {}),
+        data: patch,
+      },
+      (w) => w.AttemptRecord,
+    );
+    return required(res.data, `PATCH attempt ${attempt}`);
   }
 
   /** The run with its attempts, or undefined when the reporter does not know it. */
-  async getRun(runId: string): Promise<RemoteRun | undefined> {
-    const res = await this.request<RemoteRun>({ method: 'GET', url: ReporterClient.runPath(runId) });
-    return res.status === 404 ? undefined : res.data;
+  async getRun(runId: string): Promise<RunDetail | undefined> {
+    return (await this.call({ method: 'GET', url: ReporterClient.runPath(runId) }, (w) => w.RunDetail)).data;
   }
 
-  /** All test records of one attempt (every page). */
-  async attemptTests(runId: string, attempt: number): Promise<RemoteTest[]> {
-    const out: RemoteTest[] = [];
+  /** All results of one attempt (every page), as the listing carries them. */
+  async attemptTests(runId: string, attempt: number): Promise<TestResult[]> {
+    const { resultFromTestRow } = await this.schemas();
+    const out: TestResult[] = [];
     let cursor: string | null = null;
     for (let page = 0; page < 10_000; page++) {
-      const res: { data: { data: RemoteTest[]; nextCursor: string | null } } = await this.request({
-        method: 'GET',
-        url: `${ReporterClient.runPath(runId)}/tests`,
-        params: { status: 'all', attempt, limit: 1000, ...(cursor ? { cursor } : {}) },
-      });
-      out.push(...res.data.data);
-      cursor = res.data.nextCursor;
+      const res: { data: TestsPage | undefined } = await this.call(
+        {
+          method: 'GET',
+          url: `${ReporterClient.runPath(runId)}/tests`,
+          params: { status: 'all', attempt, limit: 1000, ...(cursor ? { cursor } : {}) },
+        },
+        (w) => w.TestsPage,
+      );
+      // A 404 here: the run vanished between two reads; nothing of this attempt is known.
+      const body: TestsPage = required(res.data, `GET tests of attempt ${attempt}`);
+      out.push(...body.data.map(resultFromTestRow));
+      cursor = body.nextCursor;
       if (!cursor) break;
     }
     return out;
   }
 
   async failedTests(runId: string): Promise<string[]> {
-    const res = await this.request<{ data: string[] }>({
-      method: 'GET',
-      url: `/failedTests/${encodeURIComponent(runId)}`,
-    });
-    return res.status === 404 ? [] : res.data.data;
+    const res = await this.call(
+      { method: 'GET', url: `/failedTests/${encodeURIComponent(runId)}` },
+      (w) => w.FailedTests,
+    );
+    return res.data?.data ?? [];
   }
 
   async reportXml(runId: string): Promise<string | undefined> {
-    const res = await this.request<string>({
-      method: 'GET',
-      url: `${ReporterClient.runPath(runId)}/report.xml`,
-      responseType: 'text',
-    });
-    return res.status === 404 ? undefined : res.data;
+    const res = await this.call(
+      { method: 'GET', url: `${ReporterClient.runPath(runId)}/report.xml`, responseType: 'text' },
+      // The merged report is XML text, not JSON: a string that starts like an XML document.
+      (w) => w.MergedReportXml,
+    );
+    return res.data;
   }
+}
+
+/** A 404 where the call cannot answer "not found" (a write, a page of a run just listed). */
+function required<T>(data: T | undefined, what: string): T {
+  if (data === undefined) throw new ReporterBadResponseError(`reporter answered ${what} with 404`);
+  return data;
 }
 
 /** Resolves when `p` does or when `signal` aborts, whichever comes first. */

@@ -3,12 +3,7 @@ import { attemptReported, type TestResult } from '@dozhim/core';
 import type { CiMetadata } from '../cli/ci-env.js';
 import { DozhimError, ExitCode, InfrastructureError } from '../cli/exit-codes.js';
 import type { AttemptMeta, LocalState, StoredAttempt } from './local-state.js';
-import {
-  type RemoteTest,
-  type ReporterClient,
-  ReporterHttpError,
-  ReporterUnavailableError,
-} from './reporter-client.js';
+import { type ReporterClient, ReporterHttpError, ReporterUnavailableError } from './reporter-client.js';
 
 /**
  * The reporter answered "no" (4xx: bad id, auth, conflict, validation): retrying or going on locally
@@ -138,7 +133,7 @@ export class RunStore {
       if (run.run.try !== undefined) this.tryNumber = run.run.try;
       const attempts: StoredAttempt[] = [];
       for (const a of [...run.attempts].sort((x, y) => x.attempt - y.attempt)) {
-        const results = (await r.attemptTests(runId, a.attempt)).map(toResult);
+        const results = await r.attemptTests(runId, a.attempt);
         const shards = (a.shards ?? []).map((s) => s.name);
         // An attempt with no uploaded shard never reported (crashed, interrupted, or still running).
         if (!attemptReported({ shards: shards.length, results: results.length })) continue;
@@ -167,22 +162,4 @@ export class RunStore {
   async remoteReport(runId: string): Promise<string | undefined> {
     return this.remote('fetch the merged report', (r) => r.reportXml(runId));
   }
-}
-
-function toResult(t: RemoteTest): TestResult {
-  return {
-    id: t.id,
-    suite: t.suite ?? '',
-    classname: t.classname ?? '',
-    name: t.name,
-    ...(t.file ? { file: t.file } : {}),
-    status: t.status,
-    durationMs: t.durationMs ?? 0,
-    ...(t.message ? { message: t.message } : {}),
-    ...(t.type ? { type: t.type } : {}),
-    ...(typeof t.line === 'number' ? { line: t.line } : {}),
-    properties: {},
-    // In-run retries: without them a test that passed only on its second try would read as green.
-    retries: t.retries ?? [],
-  };
 }

@@ -1,4 +1,5 @@
 import { type TestResult, testId } from '@dozhim/core';
+import { AttemptPatchBody, ResultsBody, RunMetaBody } from '@dozhim/core/wire';
 import { Router } from 'express';
 import { ingestJUnit } from '../../parse/junit-parser.js';
 import { dedupeById } from '../../snapshot.js';
@@ -6,15 +7,7 @@ import { checkUploadCaps, truncateResult } from '../../truncate.js';
 import { readBody, readJson, requireMediaType } from '../body.js';
 import type { RouteContext } from '../context.js';
 import { ApiError, storageError } from '../errors.js';
-import {
-  AttemptParams,
-  AttemptPatchBody,
-  ResultsBody,
-  RunMetaBody,
-  RunParams,
-  ShardQuery,
-  WriteQuery,
-} from '../schemas.js';
+import { AttemptParams, RunParams, ShardQuery, WriteQuery } from '../schemas.js';
 
 /** Run metadata, attempt metadata and the two upload formats. Uploads create run and attempt as needed. */
 export function writeRoutes(ctx: RouteContext): Router {
