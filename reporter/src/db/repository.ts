@@ -49,13 +49,17 @@ function hasDuplicateIds(results: readonly TestResult[]): boolean {
   return false;
 }
 
-/** Same keys and values (insertion order aside). */
+/** Same own keys and values (insertion order aside); no key arrays built (runs once per row). */
 function sameProperties(a: Record<string, string>, b: Record<string, string>): boolean {
   if (a === b) return true;
-  const keys = Object.keys(a);
-  if (keys.length !== Object.keys(b).length) return false;
-  for (const k of keys) if (a[k] !== b[k] || !Object.hasOwn(b, k)) return false;
-  return true;
+  let n = 0;
+  for (const k in a) {
+    if (!Object.hasOwn(a, k)) continue;
+    if (a[k] !== b[k] || !Object.hasOwn(b, k)) return false;
+    n++;
+  }
+  for (const k in b) if (Object.hasOwn(b, k) && --n < 0) return false;
+  return n === 0;
 }
 
 /** A row's columns in SQL.INSERT_RESULT's positional order. */
