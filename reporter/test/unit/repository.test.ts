@@ -324,7 +324,8 @@ describe('Repository', () => {
         .filter((r) => r.shard === 'd')
         .map((r) => [r.id, r.properties]),
     );
-    near.forEach((p, i) => expect(got.get(`N::t${i}`), `N::t${i}`).toEqual(JSON.parse(JSON.stringify(p))));
+    for (const [i, p] of near.entries())
+      expect(got.get(`N::t${i}`), `N::t${i}`).toEqual(JSON.parse(JSON.stringify(p)));
   });
 
   it('reads inline properties of rows stored before property sets (migration 2 -> 3)', () => {
