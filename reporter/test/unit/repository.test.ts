@@ -302,7 +302,7 @@ describe('Repository', () => {
     expect(repo.results(pk, { full: true }).find((r) => r.id === 'P::bare')!.properties).toEqual({});
     // Neighbours that differ only in one value, or in one key of the same count, or lose a key, each
     // keep their own set (the shallow compare with the previous row must not reuse its set).
-    const near = [
+    const near: Record<string, string>[] = [
       { a: '1', b: '2' },
       { a: '1', b: '3' },
       { a: '1', c: '3' },
