@@ -29,7 +29,8 @@ export class IdleWorker<R extends WorkerReply> {
       errorOf?: (reply: R) => Error | undefined;
       /** True while the worker holds state a caller still needs (it must not stop then). */
       busy?: () => boolean;
-      idleMs?: number;
+      /** How long it may idle before it stops, asked each time it goes idle (default 5 s). */
+      idleMs?: () => number;
     } = {},
   ) {}
 
@@ -94,7 +95,7 @@ export class IdleWorker<R extends WorkerReply> {
       if (this.worker !== w || this.pending.size > 0 || this.options.busy?.()) return;
       this.worker = undefined;
       void w.terminate();
-    }, this.options.idleMs ?? 5_000);
+    }, this.options.idleMs?.() ?? 5_000);
     this.idle.unref();
   }
 }

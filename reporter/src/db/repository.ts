@@ -2,7 +2,8 @@ import { createHash } from 'node:crypto';
 import { countStatuses, type StatusCounts, type TestResult, type TestStatus } from '@dozhim/core';
 import type Database from 'better-sqlite3';
 import type { Statement } from 'better-sqlite3';
-import { type AttemptSummary, dedupeById, type RunProgress } from '../snapshot.js';
+import { dedupeById } from '../dedupe.js';
+import type { AttemptSummary, RunProgress } from '../snapshot.js';
 import { checkResultCaps, DEFAULT_RESULT_CAPS, ResultCapError, type ResultCaps } from '../truncate.js';
 import type {
   AttemptPatch,
