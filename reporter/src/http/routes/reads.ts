@@ -7,6 +7,9 @@ import type { RouteContext } from '../context.js';
 import { ApiError } from '../errors.js';
 import { DecisionQuery, RunParams, RunsQuery, TestsQuery } from '../schemas.js';
 
+/** Runs whose /failedTests answer is kept (oldest entry dropped first). */
+const MAX_CACHED_RUNS = 256;
+
 /** The run named by `:runId`, or a 404. */
 export function runOr404(repo: Repository, req: Request) {
   const { runId } = RunParams.parse(req.params);
@@ -59,9 +62,20 @@ export function readRoutes({ repo, read }: RouteContext): Router {
   const router = Router();
   const reads = new ReadWorker(repo);
 
-  // Legacy: the exact call and answer of the home-made service it replaces.
+  // Legacy: the exact call and answer of the home-made service it replaces. Polled by every CI job
+  // of a run: the JSON is kept until the next write (of any connection), then computed again.
+  const failedBodies = new Map<number, { version: string; body: string }>();
   router.get('/failedTests/:runId', read, (req, res) => {
-    res.json({ data: repo.failingIds(runOr404(repo, req).pk) });
+    const { pk } = runOr404(repo, req);
+    // Read before computing: a write that lands meanwhile changes it, so the entry is never stale.
+    const version = repo.writeVersion();
+    let hit = failedBodies.get(pk);
+    if (hit?.version !== version) {
+      hit = { version, body: JSON.stringify({ data: repo.failingIds(pk) }) };
+      if (failedBodies.size >= MAX_CACHED_RUNS) failedBodies.delete(failedBodies.keys().next().value!);
+      failedBodies.set(pk, hit);
+    }
+    res.type('application/json').send(hit.body);
   });
 
   router.get('/api/v1/runs', read, (req, res) => {
