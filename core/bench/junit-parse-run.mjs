@@ -1,11 +1,18 @@
 // One measured pass in a fresh process (so peak RSS is this pass's own), for junit-parse.mjs:
 //   node junit-parse-run.mjs <saxes|reader|write> <file>
-// Prints one JSON line: { ms (the read), maxRssMb, results?, writeMs? }.
+// Prints one JSON line: { ms (the read, wall clock), cpuMs (its user + system CPU time), maxRssMb,
+// results?, writeMs? }. CPU time is printed too because on a shared, loaded machine wall time also
+// counts the time other processes held the cores.
 import { createReadStream, readFileSync } from 'node:fs';
 import { SaxesParser } from 'saxes';
 import { readJUnitFile, writeMergedJUnit } from '../dist/index.js';
 
 const [mode, path] = process.argv.slice(2);
+if (!mode || !path) {
+  // scripts/bench.mjs runs every bench/*.mjs: alone, this helper has nothing to measure.
+  console.log('junit-parse-run.mjs: one measured pass for junit-parse.mjs (run that one)');
+  process.exit(0);
+}
 
 /** The floor: bytes streamed through a UTF-8 decoder into saxes with no-op handlers (what the reader must do at least). */
 async function bareSaxes(file) {
@@ -39,12 +46,20 @@ function peakRssMb() {
   return process.resourceUsage().maxRSS / 1024;
 }
 
+const cpuMs = (since) => {
+  const u = process.cpuUsage(since);
+  return (u.user + u.system) / 1000;
+};
 const t0 = performance.now();
+const c0 = process.cpuUsage();
 const out = {};
-if (mode === 'saxes') out.elements = await bareSaxes(path);
-else {
+if (mode === 'saxes') {
+  out.elements = await bareSaxes(path);
+  out.cpuMs = cpuMs(c0);
+} else {
   const report = await readJUnitFile(path);
   out.ms = performance.now() - t0;
+  out.cpuMs = cpuMs(c0);
   out.results = report.results.length;
   // What the results alone keep alive (needs --expose-gc): the part of the peak no reader can avoid.
   globalThis.gc?.();

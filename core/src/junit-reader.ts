@@ -8,7 +8,7 @@ import { readFile, stat } from 'node:fs/promises';
 import { executionsOf, normalizeEvidence, primaryIndex } from './executions.js';
 import { testId } from './identity.js';
 import { JUnitParseError } from './junit-errors.js';
-import { type El, JUnitTreeBuilder, XmlSyntaxError } from './junit-sax.js';
+import { type El, Interner, JUnitTreeBuilder, XmlSyntaxError } from './junit-sax.js';
 import { firstLine, parseDurationMs, parseLine, relativeFile, trimBlankLines } from './junit-values.js';
 import type { RetryEvidence, RetryEvidenceKind, StatusCounts, TestResult, TestStatus } from './model.js';
 import { STATUS_SEVERITY } from './state.js';
@@ -65,6 +65,13 @@ export interface ParsedReport {
   /** What the reader had to decide that the report did not say (ids shared by several results). */
   warnings: string[];
 }
+
+/**
+ * What most results share: no properties of their own, no retry evidence. One frozen object each (a
+ * mutation throws instead of changing every result), instead of two fresh ones per result.
+ */
+const NO_PROPERTIES: Record<string, string> = Object.freeze({}) as Record<string, string>;
+const NO_RETRIES = Object.freeze([]) as unknown as RetryEvidence[];
 
 export function countStatuses(results: readonly TestResult[]): StatusCounts {
   const c: StatusCounts = { total: 0, passed: 0, failed: 0, error: 0, skipped: 0 };
@@ -196,11 +203,11 @@ function truncated(source: string, { line, column, message }: Truncation): JUnit
 
 const children = (node: El, tag: string): El[] => node.kids.filter((k) => k.name === tag);
 const hasChild = (node: El, tag: string): boolean => node.kids.some((k) => k.name === tag);
-/** An attribute value, entity-decoded, with ANSI sequences and XML-invalid characters cleaned. */
+/** An attribute value, entity-decoded, with ANSI sequences and XML-invalid characters cleaned (junit-sax.ts). */
 const attr = (node: El, name: string): string | undefined => {
   // Attributes are a null-prototype object: `constructor` is not found on it.
   const v = node.attrs[name];
-  return typeof v === 'string' ? cleanParsedText(v) : undefined;
+  return typeof v === 'string' ? v : undefined;
 };
 const textOf = (node: El): string => node.text;
 /** Text of every `tag` child, joined; undefined when there is none or all are blank. */
@@ -253,7 +260,7 @@ class ReportBuilder {
         this.junit = root.name === 'testsuites' || root.name === 'testsuite';
         this.top = {
           suite: attr(root, 'name') ?? '',
-          properties: {},
+          properties: NO_PROPERTIES,
           outputs: [],
           // Playwright writes the project as <testsuite hostname>; everyone else the machine's name, which
           // must not split ids across shards. Playwright's root always has an `id` attribute (maybe empty).
@@ -284,7 +291,7 @@ class ReportBuilder {
     }
     if (root.name === 'testsuite') {
       const top = this.top!;
-      top.properties = readProperties(root);
+      top.properties = Object.freeze(readProperties(root));
       walkSuite(root, top, this.walker);
     }
     const results = this.folder.results();
@@ -304,7 +311,7 @@ class ReportBuilder {
     else if (el.name === 'properties') {
       // Root properties apply to every result, also to those read before them.
       root.kids.push(el);
-      top.properties = readProperties(root);
+      top.properties = Object.freeze(readProperties(root));
       if (this.visited > 0) this.folder.inherit(top.properties);
     }
   }
@@ -317,7 +324,8 @@ class ReportBuilder {
 interface Scope {
   suite: string;
   file?: string | undefined;
-  properties: Record<string, string>;
+  /** Frozen: results without properties of their own share it. */
+  properties: Readonly<Record<string, string>>;
   /** Suite-level output, outermost first; attached to failing cases only. */
   outputs: { suite: string; stream: 'system-out' | 'system-err'; text: string }[];
   hostnameIsProject: boolean;
@@ -350,7 +358,9 @@ function walkSuite(node: El, parent: Scope, walker: Walker): number {
   const scope: Scope = {
     suite,
     file: attr(node, 'file') ?? parent.file,
-    properties: { ...parent.properties, ...readProperties(node) },
+    properties: hasChild(node, 'properties')
+      ? Object.freeze({ ...parent.properties, ...readProperties(node) })
+      : parent.properties,
     outputs,
     hostnameIsProject: parent.hostnameIsProject,
     project: parent.hostnameIsProject ? attr(node, 'hostname') || parent.project : undefined,
@@ -406,6 +416,12 @@ const EVIDENCE_KINDS: ReadonlySet<string> = new Set<RetryEvidenceKind>([
 ]);
 
 class CaseReader {
+  /**
+   * Failure texts repeat: one broken service gives hundreds of tests the same message, stack trace and
+   * output. Each distinct text is kept once.
+   */
+  private readonly texts = new Interner();
+
   constructor(
     private readonly maxChars: number,
     private readonly baseDir: string | undefined,
@@ -413,7 +429,9 @@ class CaseReader {
 
   /** Output-like text: ANSI sequences stripped, capped at maxOutputChars. */
   clean(s: string): string {
-    return truncateMiddle(cleanParsedText(s), this.maxChars);
+    const t = truncateMiddle(cleanParsedText(s), this.maxChars);
+    // Element text is a copy already (junit-sax.ts); a joined or truncated text is new.
+    return this.texts.intern(t, true);
   }
 
   private cleanOpt(s: string | undefined): string | undefined {
@@ -440,6 +458,37 @@ class CaseReader {
     return this.read(element('testcase', ids, [el]), scope);
   }
 
+  /** The last identity scope asked for, and its id prefix: consecutive testcases share it. */
+  private last: {
+    suite: string;
+    classname: string;
+    file?: string | undefined;
+    project?: string | undefined;
+    prefix: string;
+  } = {
+    suite: '',
+    classname: '',
+    prefix: '',
+  };
+
+  /**
+   * `testId(parts)` without the name: testId is `<scope>::<name>`, or the bare name without a scope,
+   * so the id is this prefix followed by the name. Computed once per run of testcases of one class.
+   */
+  private idPrefix(
+    suite: string,
+    classname: string,
+    file: string | undefined,
+    project: string | undefined,
+  ): string {
+    const l = this.last;
+    if (l.suite === suite && l.classname === classname && l.file === file && l.project === project)
+      return l.prefix;
+    const prefix = testId({ suite, classname, name: '', file, project });
+    this.last = { suite, classname, file, project, prefix };
+    return prefix;
+  }
+
   read(tc: El, scope: Scope): TestResult {
     const name = attr(tc, 'name') ?? '';
     // PHPUnit writes `class`, everyone else `classname`.
@@ -447,21 +496,25 @@ class CaseReader {
     const file = relativeFile(attr(tc, 'file') ?? scope.file, this.baseDir);
     const project = scope.project;
     const result: TestResult = {
-      id: testId({ suite: scope.suite, classname, name, file, project }),
+      id: this.idPrefix(scope.suite, classname, file, project) + name,
       suite: scope.suite,
       classname,
       name,
       status: 'passed',
       durationMs: parseDurationMs(attr(tc, 'time')),
-      properties: !hasChild(tc, 'properties')
-        ? { ...scope.properties }
-        : { ...scope.properties, ...readProperties(tc) },
-      retries: [],
+      properties: hasChild(tc, 'properties')
+        ? { ...scope.properties, ...readProperties(tc) }
+        : (scope.properties as Record<string, string>),
+      retries: NO_RETRIES,
     };
     if (file !== undefined) result.file = file;
     if (project) result.project = project;
-    const executions = takeExecutions(result.properties);
-    if (executions !== undefined) result.executions = executions;
+    if (Object.hasOwn(result.properties, EXECUTIONS_PROPERTY)) {
+      // Never on the shared object: this result gets its own copy without the property.
+      result.properties = { ...result.properties };
+      const executions = takeExecutions(result.properties);
+      if (executions !== undefined) result.executions = executions;
+    }
     const line = parseLine(attr(tc, 'line'));
     if (line !== undefined) result.line = line;
 
@@ -473,7 +526,8 @@ class CaseReader {
     let stdout = childText(tc, 'system-out');
     let stderr = childText(tc, 'system-err');
     const primary = outcomes[0];
-    if (!primary && NOT_RUN.test(attr(tc, 'result') ?? attr(tc, 'status') ?? '')) {
+    const notRun = primary ? undefined : (attr(tc, 'result') ?? attr(tc, 'status'));
+    if (notRun !== undefined && NOT_RUN.test(notRun)) {
       // googletest marks disabled tests `status="notrun" result="suppressed"`, without an element.
       result.status = 'skipped';
     }
@@ -505,7 +559,7 @@ class CaseReader {
     if (stderr !== undefined) result.stderr = this.clean(stderr);
 
     // Document order says which try came first.
-    const evidence = tc.kids.filter((k) => EVIDENCE_KINDS.has(k.name));
+    const evidence = tc.kids.length === 0 ? tc.kids : tc.kids.filter((k) => EVIDENCE_KINDS.has(k.name));
     if (evidence.length > 0) {
       result.retries = normalizeEvidence(
         evidence.map((el) => this.evidence(el.name as RetryEvidenceKind, el)),
@@ -554,14 +608,28 @@ class RepeatFolder {
     private readonly rule: RepeatRule,
   ) {}
   readonly warnings: string[] = [];
-  private readonly first = new Map<string, TestResult>();
+  /** Ids seen, and the first result of each in first-seen order. */
+  private readonly seen = new Set<string>();
+  private readonly order: TestResult[] = [];
+  /**
+   * Id → first result, built at the first repeated id: most reports have none, and one Set insert per
+   * result (its size says whether the id is new) costs half a Map lookup plus insert.
+   */
+  private first: Map<string, TestResult> | undefined;
   /** Only ids seen more than once, all their tries in document order. */
   private readonly repeated = new Map<string, TestResult[]>();
 
   add(r: TestResult): void {
-    const prev = this.first.get(r.id);
-    if (prev === undefined) this.first.set(r.id, r);
-    else if (isPhaseError(r)) mergePhaseError(this.repeated.get(r.id)?.at(-1) ?? prev, r, this.maxChars);
+    const size = this.seen.size;
+    this.seen.add(r.id);
+    if (this.seen.size !== size) {
+      this.order.push(r);
+      this.first?.set(r.id, r);
+      return;
+    }
+    this.first ??= new Map(this.order.map((x) => [x.id, x]));
+    const prev = this.first.get(r.id)!;
+    if (isPhaseError(r)) mergePhaseError(this.repeated.get(r.id)?.at(-1) ?? prev, r, this.maxChars);
     else {
       const tries = this.repeated.get(r.id);
       if (tries) tries.push(r);
@@ -570,16 +638,23 @@ class RepeatFolder {
   }
 
   /** Properties of an enclosing scope that arrived after some results: they come first (lowest rank). */
-  inherit(properties: Record<string, string>): void {
+  inherit(properties: Readonly<Record<string, string>>): void {
+    // Results sharing one properties object go on sharing one.
+    const merged = new Map<Record<string, string>, Record<string, string>>();
     const give = (r: TestResult) => {
-      r.properties = { ...properties, ...r.properties };
+      let m = merged.get(r.properties);
+      if (m === undefined) {
+        m = Object.freeze({ ...properties, ...r.properties });
+        merged.set(r.properties, m);
+      }
+      r.properties = m;
     };
-    for (const r of this.first.values()) give(r);
+    for (const r of this.order) give(r);
     for (const tries of this.repeated.values()) for (const r of tries.slice(1)) give(r);
   }
 
   results(): TestResult[] {
-    return Array.from(this.first.values(), (r) => {
+    return this.order.map((r) => {
       const tries = this.repeated.get(r.id);
       if (!tries) return r;
       if (this.rule === 'retries') return foldTries(tries);

@@ -6,7 +6,7 @@
  */
 import { SaxesParser, type SaxesTagPlain } from 'saxes';
 import { BARE_AMP_MARK } from './xml-input.js';
-import { decodeReference } from './xml-text.js';
+import { cleanParsedText, decodeReference } from './xml-text.js';
 
 const bareAmps = (s: string): string =>
   s.indexOf(BARE_AMP_MARK) === -1 ? s : s.split(BARE_AMP_MARK).join('&');
@@ -19,9 +19,45 @@ const bareAmps = (s: string): string =>
  */
 const own = (s: string): string => (s.length < 13 ? s : ` ${s}`.slice(1));
 
+/**
+ * Attributes whose values repeat from testcase to testcase (one classname for a whole class, one file,
+ * one failure type): each distinct value is kept once, so 100k results of 50 classes hold 50 strings.
+ */
+const INTERNED = new Set(['classname', 'class', 'file', 'type', 'hostname']);
+
+/**
+ * One kept copy of each distinct value (see `own` for why a copy). Bounded: when full it starts over,
+ * so a report whose values never repeat costs a table of MAX_INTERNED entries, not one per value.
+ */
+export class Interner {
+  private readonly kept = new Map<string, string>();
+  /** The last value asked for: consecutive testcases mostly share their classname. */
+  private last = '';
+  private lastKept = '';
+  constructor(private readonly max = 4096) {}
+
+  /** `owned`: `value` is already a copy (see `own`). */
+  intern(value: string, owned = false): string {
+    if (value === this.last) return this.lastKept;
+    // V8 hashes only the first 16K characters' worth: longer strings would share buckets.
+    if (value.length > MAX_INTERNED_LENGTH) return owned ? value : own(value);
+    let kept = this.kept.get(value);
+    if (kept === undefined) {
+      kept = owned ? value : own(value);
+      if (this.kept.size >= this.max) this.kept.clear();
+      this.kept.set(kept, kept);
+    }
+    this.last = kept;
+    this.lastKept = kept;
+    return kept;
+  }
+}
+const MAX_INTERNED_LENGTH = 16 * 1024;
+
 /** An element the reader may look at: name, attributes, kept children in document order, own text. */
 export interface El {
   name: string;
+  /** Entity-decoded, ANSI sequences and XML-invalid characters cleaned. */
   attrs: Record<string, string>;
   kids: El[];
   /** Direct text and CDATA, joined; only collected where the reader reads it. */
@@ -87,6 +123,8 @@ export class JUnitTreeBuilder {
   private rootEl: El | undefined;
   /** The innermost open element whose text is collected, else undefined. */
   private textTarget: El | undefined;
+  private readonly onText: (text: string) => void;
+  private readonly interned = new Interner();
 
   constructor(private readonly handler: TreeHandler) {
     const p = this.parser;
@@ -104,9 +142,11 @@ export class JUnitTreeBuilder {
     });
     p.on('opentag', (tag) => this.open(tag));
     p.on('closetag', () => this.closeTag());
-    p.on('text', (t) => {
-      if (this.textTarget !== undefined) this.textTarget.text += t;
-    });
+    // The text handler is set only while an element whose text is read is open (setTextTarget):
+    // without one saxes does not even cut out the indentation between elements.
+    this.onText = (t) => {
+      this.textTarget!.text += t;
+    };
     p.on('cdata', (t) => {
       if (this.textTarget !== undefined) this.textTarget.text += t;
     });
@@ -132,6 +172,14 @@ export class JUnitTreeBuilder {
     return this.rootEl!;
   }
 
+  private setTextTarget(el: El | undefined): void {
+    if ((el === undefined) !== (this.textTarget === undefined)) {
+      if (el === undefined) this.parser.off('text');
+      else this.parser.on('text', this.onText);
+    }
+    this.textTarget = el;
+  }
+
   private fail(reason: string): never {
     throw new XmlSyntaxError(reason, this.parser.line, this.parser.column);
   }
@@ -145,18 +193,22 @@ export class JUnitTreeBuilder {
     // Under a skipped element everything is skipped; the root is always kept (its name is checked later).
     if (parent === null || (parent !== undefined && !KEPT.has(tag.name))) {
       stack.push(null);
-      this.textTarget = undefined;
+      this.setTextTarget(undefined);
       return;
     }
     const { attributes } = tag;
-    for (const key in attributes) attributes[key] = own(bareAmps(attributes[key]!));
+    // Cleaned once here (ANSI sequences from `&#x1B;` references, pytest's `#x1B`), not per read.
+    for (const key in attributes) {
+      const value = cleanParsedText(bareAmps(attributes[key]!));
+      attributes[key] = INTERNED.has(key) ? this.interned.intern(value) : own(value);
+    }
     const el: El = { name: tag.name, attrs: attributes, kids: [], text: '' };
     if (parent === undefined) {
       this.rootEl = el;
       this.handler.root(el);
     } else if (stack.length > 1) parent.kids.push(el);
     stack.push(el);
-    this.textTarget = NO_TEXT.has(el.name) ? undefined : el;
+    this.setTextTarget(NO_TEXT.has(el.name) ? undefined : el);
   }
 
   private closeTag(): void {
@@ -168,6 +220,6 @@ export class JUnitTreeBuilder {
       this.handler.child(el, this.rootEl!);
     }
     const top = depth === 0 ? undefined : this.stack[depth - 1];
-    this.textTarget = top && !NO_TEXT.has(top.name) ? top : undefined;
+    this.setTextTarget(top && !NO_TEXT.has(top.name) ? top : undefined);
   }
 }

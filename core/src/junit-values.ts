@@ -4,6 +4,16 @@ const PLAIN_NUMBER = /^\+?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?$/;
 const THOUSANDS_GROUPED = /^\d{1,3}(?:,\d{3})+(?:\.\d+)?$/;
 const DECIMAL_COMMA = /^\d+,\d+$/;
 
+const isDigit = (c: number): boolean => c >= 48 && c <= 57;
+/** Only `0-9 . e E + -`. */
+function onlyNumberChars(s: string): boolean {
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (!(isDigit(c) || c === 46 || c === 101 || c === 69 || c === 43 || c === 45)) return false;
+  }
+  return true;
+}
+
 /**
  * A `time` attribute (seconds) as whole milliseconds. Missing, negative or unreadable values are 0.
  * Locale-formatted times seen in the wild are accepted: `1,234.5` (thousands separators, old Surefire
@@ -12,9 +22,14 @@ const DECIMAL_COMMA = /^\d+,\d+$/;
 export function parseDurationMs(raw: string | undefined): number {
   if (raw === undefined) return 0;
   let s = raw.trim();
-  if (THOUSANDS_GROUPED.test(s)) s = s.replace(/,/g, '');
-  else if (DECIMAL_COMMA.test(s)) s = s.replace(',', '.');
-  if (!PLAIN_NUMBER.test(s)) return 0;
+  // Nearly every time has no comma: the two locale forms are only tried when there is one.
+  if (s.indexOf(',') !== -1) {
+    if (THOUSANDS_GROUPED.test(s)) s = s.replace(/,/g, '');
+    else if (DECIMAL_COMMA.test(s)) s = s.replace(',', '.');
+  }
+  // Fast path for the common `0.123`: a leading digit and only number characters, where Number()
+  // accepts exactly what PLAIN_NUMBER does (NaN for the rest, which is 0 below as well).
+  if (!(isDigit(s.charCodeAt(0)) && onlyNumberChars(s)) && !PLAIN_NUMBER.test(s)) return 0;
   const seconds = Number(s);
   return Number.isFinite(seconds) ? Math.round(seconds * 1000) : 0;
 }

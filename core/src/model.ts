@@ -34,10 +34,15 @@ export interface TestResult {
   details?: string;
   stdout?: string;
   stderr?: string;
+  /**
+   * From the testcase and its enclosing suites. The reader gives results without properties of their
+   * own one shared, frozen object (read-only: assign a new object rather than changing it).
+   */
   properties: Record<string, string>;
   /**
    * Other failed tries of this test recorded in the same report (flaky/rerun elements, repeated
    * testcases): `flaky*` came before a pass, `rerun*` after the failure shown in message/details.
+   * From the reader, an empty list is one shared, frozen array (read-only, as `properties`).
    */
   retries: RetryEvidence[];
   /**

@@ -1,5 +1,5 @@
 import type { Attempt, TestResult } from './model.js';
-import { runState } from './state.js';
+import { type RunState, runState, statusBefore } from './state.js';
 
 /** `40` = more than 40 failed tests stop; `{percent: 10}` = more than 10% of the first attempt's tests. */
 export type MaxFailed = { kind: 'count'; value: number } | { kind: 'percent'; value: number };
@@ -161,14 +161,20 @@ const plural = (n: number, word: string): string => `${n} ${word}${n === 1 ? '' 
  * Checks, in order: nothing failing → FINISHED; too many failed in the latest attempt → TERMINATED;
  * a rerun with no progress → TERMINATED; nothing retryable → FINISHED (failed); budget spent →
  * FINISHED (failed); otherwise retry the failing, retryable tests with the next thread count.
+ *
+ * `state` is `runState(attempts)` when the caller has it already (the CLI folds once per attempt and
+ * passes it along); it must be the fold of exactly these attempts.
  */
-export function decide(attempts: readonly Attempt[], options: Partial<PolicyOptions> = {}): Decision {
+export function decide(
+  attempts: readonly Attempt[],
+  options: Partial<PolicyOptions> = {},
+  state: RunState = runState(attempts),
+): Decision {
   if (attempts.length === 0) throw new RangeError('decide() needs at least one attempt');
   const o: PolicyOptions = { ...DEFAULT_POLICY, ...options };
   const sorted = [...attempts].sort((a, b) => a.number - b.number);
   const first = sorted[0]!;
   const latest = sorted[sorted.length - 1]!;
-  const state = runState(sorted);
 
   const quarantined = state.failing.filter((id) => o.quarantine.has(id));
   const failing = state.failing.filter((id) => !o.quarantine.has(id));
@@ -210,12 +216,7 @@ export function decide(attempts: readonly Attempt[], options: Partial<PolicyOpti
   if (sorted.length > 1 && o.stopOnNoProgress) {
     // Progress: a test failing before this attempt passed in it (judged on the folded state, so a
     // test this attempt holds twice counts by its more severe result).
-    const before = runState(sorted.slice(0, -1));
-    const passedNow = (id: string): boolean => {
-      const t = state.tests.get(id);
-      return t?.attempt === latest.number && t.status === 'passed';
-    };
-    const progressed = before.failing.some(passedNow);
+    const progressed = madeProgress(sorted, state);
     if (!progressed) {
       return {
         ...base,
@@ -247,4 +248,27 @@ export function decide(attempts: readonly Attempt[], options: Partial<PolicyOpti
     nextThreads,
     testsToRerun: retryable,
   };
+}
+
+/**
+ * Whether a test that was failing before the latest attempt passed in it. "Before" is the fold of
+ * every attempt but the latest, read from each test's history (one fold for the whole decision);
+ * only when two attempts share the latest number is it folded again (the history cannot tell them apart).
+ */
+function madeProgress(sorted: readonly Attempt[], state: RunState): boolean {
+  const latest = sorted[sorted.length - 1]!;
+  if (sorted.length > 1 && sorted[sorted.length - 2]!.number === latest.number) {
+    const before = runState(sorted.slice(0, -1));
+    return before.failing.some((id) => {
+      const t = state.tests.get(id);
+      return t?.attempt === latest.number && t.status === 'passed';
+    });
+  }
+  for (const r of latest.results) {
+    const t = state.tests.get(r.id);
+    if (t === undefined || t.attempt !== latest.number || t.status !== 'passed') continue;
+    const was = statusBefore(t, latest.number);
+    if (was === 'failed' || was === 'error') return true;
+  }
+  return false;
 }

@@ -13,14 +13,35 @@ const XML_INVALID =
 
 export const REPLACEMENT_CHAR = '\uFFFD';
 
+/**
+ * Any character that may be XML-invalid (every surrogate, valid pairs included): a plain class, which
+ * V8 scans many times faster than XML_INVALID's lookarounds. Text without one (nearly all input) is
+ * returned as it is without running XML_INVALID at all.
+ */
+// biome-ignore lint/suspicious/noControlCharactersInRegex: finding control characters is the point.
+const MAYBE_INVALID = /[\0-\x08\x0B\x0C\x0E-\x1F\uD800-\uDFFF\uFFFE\uFFFF]/;
+
+/** MAYBE_INVALID.test(s); a short string (an attribute) is checked by a loop, cheaper than a regex call. */
+function maybeInvalid(s: string): boolean {
+  if (s.length > 32) return MAYBE_INVALID.test(s);
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c < 0x20 ? c !== 0x9 && c !== 0xa && c !== 0xd : c >= 0xd800 && (c <= 0xdfff || c >= 0xfffe))
+      return true;
+  }
+  return false;
+}
+
 /** Replaces XML-invalid characters (NUL, control characters, lone surrogates) with U+FFFD. */
 export function replaceInvalidXmlChars(s: string): string {
+  if (!maybeInvalid(s)) return s;
   XML_INVALID.lastIndex = 0;
   return XML_INVALID.test(s) ? s.replace(XML_INVALID, REPLACEMENT_CHAR) : s;
 }
 
 /** Removes XML-invalid characters; what the writer does so its output always parses. */
 export function stripInvalidXmlChars(s: string): string {
+  if (!maybeInvalid(s)) return s;
   XML_INVALID.lastIndex = 0;
   return XML_INVALID.test(s) ? s.replace(XML_INVALID, '') : s;
 }

@@ -32,7 +32,10 @@ async function rejectsFast(fn: () => unknown): Promise<JUnitParseError> {
   }
   const elapsed = performance.now() - started;
   expect(caught).toBeInstanceOf(JUnitParseError);
-  expect(elapsed).toBeLessThan(1000);
+  // Each refusal takes well under 100 ms on an idle machine (the 16 MiB of /dev/zero is the slowest);
+  // the bound is 30x that so a loaded CI machine does not fail it, and still catches a reader that
+  // parses the whole attack or never stops reading.
+  expect(elapsed).toBeLessThan(3000);
   return caught as JUnitParseError;
 }
 

@@ -111,7 +111,7 @@ async function ingest() {
   const client = new pg.Client({ connectionString: url });
   await client.connect();
   // The raw insert: the same unnest statements on the same tables, no guards, no lock, no lookups.
-  const insertTests = toPgBatchInsert(toPg(SQL.INSERT_TEST), ['bigint', 'text', 'text', 'text', 'text']);
+  const insertTests = `${toPgBatchInsert(toPg(SQL.INSERT_TEST), ['bigint', 'text', 'text', 'text', 'text'])} RETURNING pk`;
   const insertResults = toPgBatchInsert(toPg(SQL.INSERT_RESULT), [
     'bigint',
     'bigint',

@@ -9,6 +9,7 @@ import {
 } from '@dozhim/core';
 import { type AttemptSummary, type RunProgress, type TestRow, toTestRow } from '@dozhim/core/wire';
 import type { AttemptRecord, ShardRecord, StoredResult } from './db/repository.js';
+import { dedupeById } from './dedupe.js';
 
 export type { AttemptSummary, RunProgress, TestRow } from '@dozhim/core/wire';
 
@@ -23,19 +24,7 @@ export interface ShardedAttempt extends Attempt {
   results: StoredResult[];
 }
 
-/**
- * One record per test id: when the same id appears twice (two shards ran it, or one JSON batch lists
- * it twice), the more severe status wins (core's order, as runState() folds), so a failure is never
- * hidden by a pass and nothing is counted twice.
- */
-export function dedupeById<T extends TestResult>(results: readonly T[]): T[] {
-  const byId = new Map<string, T>();
-  for (const r of results) {
-    const prev = byId.get(r.id);
-    if (!prev || STATUS_SEVERITY[r.status] > STATUS_SEVERITY[prev.status]) byId.set(r.id, r);
-  }
-  return [...byId.values()];
-}
+export { dedupeById };
 
 /**
  * Core attempts: those with at least one uploaded shard, even an empty one (`<testsuites/>` is a valid

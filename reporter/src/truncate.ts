@@ -16,9 +16,19 @@ export const truncateText = truncateMiddle;
 
 type Texts = Partial<Record<keyof typeof LIMITS, string | undefined>>;
 
+const TEXT_KEYS = Object.keys(LIMITS) as (keyof typeof LIMITS)[];
+
+/** True when some text of r is over its limit (checked first: most results have none, no copy then). */
+const hasLongText = (r: Texts): boolean =>
+  TEXT_KEYS.some((key) => {
+    const v = r[key];
+    return typeof v === 'string' && v.length > LIMITS[key];
+  });
+
 function truncateTexts<T extends Texts>(r: T): T {
+  if (!hasLongText(r)) return r;
   const out = { ...r };
-  for (const key of Object.keys(LIMITS) as (keyof typeof LIMITS)[]) {
+  for (const key of TEXT_KEYS) {
     const v = out[key];
     if (typeof v === 'string') out[key] = truncateText(v, LIMITS[key]) as T[typeof key];
   }
@@ -26,13 +36,13 @@ function truncateTexts<T extends Texts>(r: T): T {
 }
 
 /**
- * The result with every long text field, its retry evidence's included, cut to LIMITS (a new object;
- * the input is not changed).
+ * The result with every long text field, its retry evidence's included, cut to LIMITS: a new object
+ * when something was cut, else the same one (the input is never changed).
  */
 export function truncateResult<T extends TestResult>(r: T): T {
   const out = truncateTexts(r);
-  if (out.retries.length > 0) out.retries = out.retries.map(truncateTexts);
-  return out;
+  if (!out.retries.some(hasLongText)) return out;
+  return { ...out, retries: out.retries.map(truncateTexts) };
 }
 
 /**
@@ -128,6 +138,13 @@ const FIELDS = ['name', 'classname', 'suite', 'file', 'project', 'type', 'id'] a
  * with the first offending test, so an oversized report is refused as a whole (never stored in part).
  * Pure: it runs in the parse worker too, before the insert.
  */
+/** Own keys of a plain object, without building their array (this runs once per uploaded result). */
+function countKeys(o: Record<string, string> | undefined): number {
+  let n = 0;
+  for (const k in o) if (Object.hasOwn(o, k)) n++;
+  return n;
+}
+
 export function checkUploadCaps(results: readonly TestResult[], caps: UploadCaps): void {
   if (results.length > caps.maxTestcases) {
     throw new UploadCapError(
@@ -152,7 +169,7 @@ export function checkUploadCaps(results: readonly TestResult[], caps: UploadCaps
         );
       }
     }
-    const props = Object.keys(r.properties ?? {}).length;
+    const props = countKeys(r.properties);
     if (props > caps.maxProperties) {
       throw new UploadCapError(
         413,

@@ -1,4 +1,5 @@
 import { Worker } from 'node:worker_threads';
+import { IdleWorker, type WorkerReply } from '../idle-worker.js';
 import { type ReadAnswers, type ReadRequest, runRead } from './read-ops.js';
 import type { Repository } from './repository.js';
 
@@ -10,38 +11,38 @@ export interface ReportStream {
   cancel(): void;
 }
 
-type Reply = { id: number; value?: unknown; chunk?: Uint8Array; done?: boolean; failure?: string };
-type Pending = { resolve: (m: Reply) => void; reject: (e: Error) => void };
-
-/** A terminated worker's memory goes back to the OS: one big report does not keep RSS up. */
-const IDLE_MS = 5_000;
+type Reply = WorkerReply & { value?: unknown; chunk?: Uint8Array; done?: boolean };
 
 /**
  * Runs the reads that grow with a run (read-ops.ts) in one worker thread with its own read-only
  * connection to the database file (WAL: it reads while the HTTP thread writes), so /healthz and the
  * legacy /failedTests stay answered while a 200,000-result summary or report is computed. The worker
- * starts on first use and stops after IDLE_MS without reads. An in-memory database (tests) has no
- * file to share: its reads run on the calling thread.
+ * starts on first use and stops after 5 s without reads (IdleWorker: its memory goes back to the
+ * OS, one big report does not keep RSS up). An in-memory database (tests) has no file to share: its
+ * reads run on the calling thread.
  */
 export class ReadWorker {
-  private worker: Worker | undefined;
-  private readonly pending = new Map<number, Pending>();
-  private nextId = 1;
-  private idle: NodeJS.Timeout | undefined;
+  private readonly worker: IdleWorker<Reply>;
   /** Reports not yet pulled to the end: the worker holds their bytes, so it must not stop. */
   private openReports = 0;
 
   constructor(
     private readonly repo: Repository,
-    private readonly script: URL = new URL('./read-worker-main.js', import.meta.url),
-  ) {}
+    script: URL = new URL('./read-worker-main.js', import.meta.url),
+  ) {
+    this.worker = new IdleWorker<Reply>(
+      'read worker',
+      () => new Worker(script, { workerData: { file: repo.file } }),
+      { busy: () => this.openReports > 0 },
+    );
+  }
 
   async read<K extends Exclude<ReadRequest['op'], 'report'>>(
     req: Extract<ReadRequest, { op: K }>,
   ): Promise<ReadAnswers[K]> {
     if (!this.repo.file) return runRead(this.repo, req) as ReadAnswers[K];
-    const id = this.nextId++;
-    const reply = await this.send(id, { id, req });
+    const id = this.worker.id();
+    const reply = await this.worker.request(id, { id, req });
     return reply.value as ReadAnswers[K];
   }
 
@@ -60,18 +61,18 @@ export class ReadWorker {
         },
       };
     }
-    const id = this.nextId++;
+    const id = this.worker.id();
     this.openReports++;
     let open = true;
     const finish = () => {
       if (!open) return;
       open = false;
       this.openReports--;
-      if (this.worker && this.pending.size === 0) this.stopWhenIdle(this.worker);
+      this.worker.release();
     };
     let reply: Reply | undefined;
     try {
-      reply = await this.send(id, { id, req });
+      reply = await this.worker.request(id, { id, req });
     } catch (e) {
       finish();
       throw e;
@@ -82,7 +83,7 @@ export class ReadWorker {
         if (!reply) return undefined;
         const { chunk, done } = reply;
         try {
-          reply = done ? undefined : await this.send(id, { id, next: true });
+          reply = done ? undefined : await this.worker.request(id, { id, next: true });
         } catch (e) {
           finish();
           throw e;
@@ -91,58 +92,14 @@ export class ReadWorker {
         return chunk;
       },
       cancel: () => {
-        if (open) this.worker?.postMessage({ id, cancel: true });
+        if (open) this.worker.tell({ id, cancel: true });
         reply = undefined;
         finish();
       },
     };
   }
 
-  async close(): Promise<void> {
-    clearTimeout(this.idle);
-    const w = this.worker;
-    this.worker = undefined;
-    if (w) await w.terminate();
-  }
-
-  private send(id: number, msg: object): Promise<Reply> {
-    clearTimeout(this.idle);
-    return new Promise<Reply>((resolve, reject) => {
-      this.pending.set(id, { resolve, reject });
-      this.ensure().postMessage(msg);
-    });
-  }
-
-  private ensure(): Worker {
-    if (this.worker) return this.worker;
-    const w = new Worker(this.script, { workerData: { file: this.repo.file } });
-    w.on('message', (m: Reply) => {
-      const p = this.pending.get(m.id);
-      if (!p) return;
-      this.pending.delete(m.id);
-      if (m.failure !== undefined) p.reject(new Error(`read worker failed: ${m.failure}`));
-      else p.resolve(m);
-      if (this.pending.size === 0) this.stopWhenIdle(w);
-    });
-    const fail = (e: Error) => {
-      if (this.worker === w) this.worker = undefined;
-      for (const p of this.pending.values()) p.reject(e);
-      this.pending.clear();
-    };
-    w.on('error', fail);
-    w.on('exit', (code) => fail(new Error(`read worker exited with code ${code}`)));
-    w.unref();
-    this.worker = w;
-    return w;
-  }
-
-  private stopWhenIdle(w: Worker): void {
-    clearTimeout(this.idle);
-    this.idle = setTimeout(() => {
-      if (this.worker !== w || this.pending.size > 0 || this.openReports > 0) return;
-      this.worker = undefined;
-      void w.terminate();
-    }, IDLE_MS);
-    this.idle.unref();
+  close(): Promise<void> {
+    return this.worker.close();
   }
 }

@@ -2,7 +2,8 @@ import { createHash } from 'node:crypto';
 import { countStatuses, type StatusCounts, type TestResult, type TestStatus } from '@dozhim/core';
 import type Database from 'better-sqlite3';
 import type { Statement } from 'better-sqlite3';
-import { type AttemptSummary, dedupeById, type RunProgress } from '../snapshot.js';
+import { dedupeById } from '../dedupe.js';
+import type { AttemptSummary, RunProgress } from '../snapshot.js';
 import { checkResultCaps, DEFAULT_RESULT_CAPS, ResultCapError, type ResultCaps } from '../truncate.js';
 import type {
   AttemptPatch,
@@ -49,13 +50,17 @@ function hasDuplicateIds(results: readonly TestResult[]): boolean {
   return false;
 }
 
-/** Same keys and values (insertion order aside). */
+/** Same own keys and values (insertion order aside); no key arrays built (runs once per row). */
 function sameProperties(a: Record<string, string>, b: Record<string, string>): boolean {
   if (a === b) return true;
-  const keys = Object.keys(a);
-  if (keys.length !== Object.keys(b).length) return false;
-  for (const k of keys) if (a[k] !== b[k] || !Object.hasOwn(b, k)) return false;
-  return true;
+  let n = 0;
+  for (const k in a) {
+    if (!Object.hasOwn(a, k)) continue;
+    if (a[k] !== b[k] || !Object.hasOwn(b, k)) return false;
+    n++;
+  }
+  for (const k in b) if (Object.hasOwn(b, k) && --n < 0) return false;
+  return n === 0;
 }
 
 /** A row's columns in SQL.INSERT_RESULT's positional order. */
@@ -115,6 +120,7 @@ export class Repository {
   ) {
     this.s = {
       ping: db.prepare(SQL.PING),
+      writeVersion: db.prepare<[], string>(SQL.WRITE_VERSION).pluck(),
       runByKey: db.prepare<[string], RunRow>(SQL.RUN_BY_KEY),
       insertRun: db.prepare<
         [string, string | null, string | null, string | null, string | null, string, string, string]
@@ -138,9 +144,7 @@ export class Repository {
         [number, string],
         { pk: number; suite: string | null; classname: string | null; name: string | null }
       >(SQL.TEST),
-      insertTest: db
-        .prepare<[number, string, string | null, string | null, string | null], number>(SQL.INSERT_TEST)
-        .pluck(),
+      insertTest: db.prepare<[number, string, string | null, string | null, string | null]>(SQL.INSERT_TEST),
       bumpTry: db.prepare<[string, number]>(SQL.BUMP_TRY),
       insertAttempt: db.prepare<[number, number, string, string], { pk: number }>(SQL.INSERT_ATTEMPT),
       updateAttempt: db.prepare<
@@ -164,6 +168,7 @@ export class Repository {
       setShardCounts: db.prepare<[number, number, number, number, number]>(SQL.SET_SHARD_COUNTS),
       deleteShardResults: db.prepare<[number]>(SQL.DELETE_SHARD_RESULTS),
       insertResult: db.prepare<ResultValues>(SQL.INSERT_RESULT),
+      insertResults: db.prepare<unknown[]>(SQL.INSERT_RESULTS),
       upsertResult: db.prepare<ResultValues>(SQL.UPSERT_RESULT),
       propertySet: db.prepare<[string], number>(SQL.PROPERTY_SET).pluck(),
       insertPropertySet: db.prepare<[string, string]>(SQL.INSERT_PROPERTY_SET),
@@ -257,32 +262,47 @@ export class Repository {
      * it differs from the one stored for its id (NULL = the test's), so reads give back exactly what
      * was written.
      */
-    const testKey = (
-      runPk: number,
-      r: TestResult,
-    ): [pk: number, suite: string | null, cls: string | null, name: string | null] => {
+    /**
+     * The run's key of a test, its row written on first sight; and the record's own identity where
+     * it differs from the one stored for its id (NULL = the test's), so reads give back exactly what
+     * was written. Written into `out` (no allocation per row).
+     */
+    const testKey = (runPk: number, r: TestResult, out: unknown[], at: number): void => {
       const enc = encodeTestIdentity(r.id, r);
-      const pk = this.s.insertTest.get(runPk, r.id, enc.suite, enc.classname, enc.name);
-      if (pk !== undefined) return [pk, null, null, null];
+      const ins = this.s.insertTest.run(runPk, r.id, enc.suite, enc.classname, enc.name);
+      if (ins.changes === 1) {
+        out[at] = ins.lastInsertRowid;
+        out[at + 12] = null;
+        out[at + 13] = null;
+        out[at + 14] = null;
+        return;
+      }
       const row = this.s.test.get(runPk, r.id)!;
       const t = decodeTestIdentity(r.id, row.suite, row.classname, row.name);
-      return [
-        row.pk,
-        r.suite === t.suite ? null : r.suite,
-        r.classname === t.classname ? null : r.classname,
-        r.name === t.name ? null : r.name,
-      ];
+      out[at] = row.pk;
+      out[at + 12] = r.suite === t.suite ? null : r.suite;
+      out[at + 13] = r.classname === t.classname ? null : r.classname;
+      out[at + 14] = r.name === t.name ? null : r.name;
     };
+    /**
+     * Writes the rows: `one` per row (the upsert of merge mode), or, when `batch` is given (after the
+     * shard's rows were deleted, nothing can conflict), RESULTS_PER_INSERT rows per statement run.
+     */
     const insertAll = (
-      statement: Statement<ResultValues>,
+      one: Statement<ResultValues>,
+      batch: Statement<unknown[]> | undefined,
       runPk: number,
       attempt: number,
       shardPk: number,
       results: readonly TestResult[],
     ): void => {
+      checkResultCaps(results, this.caps);
+      const width = 18;
+      const per = batch ? SQL.RESULTS_PER_INSERT : 1;
+      const values: unknown[] = new Array(width * per);
+      let filled = 0;
       // Consecutive results of one suite carry equal copies of its properties: compare them shallowly
       // with the previous result's instead of serializing each copy.
-      checkResultCaps(results, this.caps);
       let prevProps: Record<string, string> | undefined;
       let prevSet: number | null = null;
       for (const r of results) {
@@ -291,28 +311,30 @@ export class Repository {
           prevSet = json === null ? null : propertySetPk(json);
           prevProps = r.properties;
         }
-        const [testPk, suite, classname, name] = testKey(runPk, r);
-        statement.run(
-          shardPk,
-          runPk,
-          attempt,
-          testPk,
-          severityOf(r.status),
-          r.durationMs,
-          r.file ?? null,
-          r.line ?? null,
-          r.message ?? null,
-          r.type ?? null,
-          r.details ?? null,
-          r.stdout ?? null,
-          r.stderr ?? null,
-          prevSet,
-          emptyToNull(r.retries),
-          suite,
-          classname,
-          name,
-        );
+        // SQL.INSERT_RESULT's column order (ResultValues).
+        const at = filled * width;
+        values[at] = shardPk;
+        values[at + 1] = runPk;
+        values[at + 2] = attempt;
+        testKey(runPk, r, values, at + 3);
+        values[at + 4] = severityOf(r.status);
+        values[at + 5] = r.durationMs;
+        values[at + 6] = r.file ?? null;
+        values[at + 7] = r.line ?? null;
+        values[at + 8] = r.message ?? null;
+        values[at + 9] = r.type ?? null;
+        values[at + 10] = r.details ?? null;
+        values[at + 11] = r.stdout ?? null;
+        values[at + 12] = r.stderr ?? null;
+        values[at + 13] = prevSet;
+        values[at + 14] = emptyToNull(r.retries);
+        if (++filled === per) {
+          // better-sqlite3 binds an array as the anonymous parameters, in order.
+          (batch ?? (one as unknown as Statement<unknown[]>)).run(values);
+          filled = 0;
+        }
       }
+      for (let i = 0; i < filled; i++) one.run(...(values.slice(i * width, (i + 1) * width) as ResultValues));
     };
     const storeCounts = (shardPk: number, c: StatusCounts): StatusCounts => {
       this.s.setShardCounts.run(c.passed, c.failed, c.error, c.skipped, shardPk);
@@ -341,7 +363,7 @@ export class Repository {
             throw runCapError(runId, cap, others + shardTotal);
         };
         if (mode === 'merge') {
-          insertAll(this.s.upsertResult, runPk, attempt, shardPk, results);
+          insertAll(this.s.upsertResult, undefined, runPk, attempt, shardPk, results);
           // Rows from earlier batches count too: the shard's counts after the write (over the cap,
           // the throw rolls the whole write back).
           const c = countShard(shardPk);
@@ -354,7 +376,7 @@ export class Repository {
         // Refused before any row is written: afterwards the shard holds exactly these rows.
         checkRunCap(rows.length);
         this.s.deleteShardResults.run(shardPk);
-        insertAll(this.s.insertResult, runPk, attempt, shardPk, rows);
+        insertAll(this.s.insertResult, this.s.insertResults, runPk, attempt, shardPk, rows);
         // Counted from the rows just written, not re-queried: the shard holds exactly these.
         return storeCounts(shardPk, countStatuses(rows));
       },
@@ -430,6 +452,14 @@ export class Repository {
   /** The database file, for a second connection (the read worker); undefined when in memory. */
   get file(): string | undefined {
     return this.db.memory ? undefined : this.db.name;
+  }
+
+  /**
+   * A value that changes whenever anything is written, by this connection or another one: an answer
+   * computed after reading it is current until it changes (read it before computing).
+   */
+  writeVersion(): string {
+    return this.s.writeVersion.get()!;
   }
 
   /** Throws when the database does not answer (health check). */

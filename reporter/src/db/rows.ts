@@ -109,7 +109,15 @@ export function encodeTestIdentity(
   id: string,
   t: TestIdentity,
 ): { suite: string | null; classname: string | null; name: string | null } {
-  const derived = id === `${t.classname}::${t.name}` && !t.classname.includes('::');
+  // id === `${classname}::${name}`, without building the string (this runs once per stored row).
+  const c = t.classname;
+  const derived =
+    id.length === c.length + 2 + t.name.length &&
+    id.charCodeAt(c.length) === 58 &&
+    id.charCodeAt(c.length + 1) === 58 &&
+    id.startsWith(c) &&
+    id.endsWith(t.name) &&
+    !c.includes('::');
   return {
     suite: t.suite === t.classname ? null : t.suite,
     classname: derived ? null : t.classname,

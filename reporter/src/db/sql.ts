@@ -2,7 +2,8 @@
  * Every SQL text of the repository (the DDL is in migrations.ts), with positional `?` parameters
  * only, in standard SQL where a standard form exists, so another engine can run the same texts
  * through a small dialect function (`?` -> `$n`, `INDEXED BY x` removed). The parameter order of each
- * text is written next to it; Repository binds in that order.
+ * text is written next to it; Repository binds in that order. An optional parameter is tested as
+ * `CAST(? AS TEXT) IS NULL`: a bare `? IS NULL` has no type where an engine types its parameters.
  */
 
 // results.status is core's STATUS_SEVERITY (error 3 > failed 2 > passed 1 > skipped 0; rows.ts
@@ -20,6 +21,12 @@ const RESULTS_FROM = 'results r JOIN tests t ON t.pk = r.test_pk JOIN shards s O
 const FULL_FROM = `${RESULTS_FROM} LEFT JOIN property_sets ps ON ps.pk = r.property_set`;
 
 export const PING = 'SELECT 1 AS ok';
+/**
+ * (): changes once anything is written: total_changes() counts this connection's row changes,
+ * data_version changes when another connection commits (SQLite; a cache key, not data).
+ */
+export const WRITE_VERSION =
+  "SELECT total_changes() || ':' || (SELECT data_version FROM pragma_data_version) AS v";
 
 // --- runs
 /** (run_id) */
@@ -35,7 +42,7 @@ export const UPDATE_RUN = `UPDATE runs SET project = coalesce(?, project), branc
 /** (now, pk) */
 export const TOUCH_RUN = 'UPDATE runs SET updated_at = ? WHERE pk = ?';
 /** (project, project, branch, branch, before, limit); NULL project/branch: any. */
-export const LIST_RUNS = `SELECT * FROM runs WHERE (? IS NULL OR project = ?) AND (? IS NULL OR branch = ?)
+export const LIST_RUNS = `SELECT * FROM runs WHERE (CAST(? AS TEXT) IS NULL OR project = ?) AND (CAST(? AS TEXT) IS NULL OR branch = ?)
     AND superseded_by IS NULL AND pk < ? ORDER BY pk DESC LIMIT ?`;
 /** (now, pk): copies the run to its history row `<id>#try<n>`. */
 export const INSERT_HISTORY = `INSERT INTO runs (run_id, project, branch, commit_sha, ci_url, labels, try, superseded_by, created_at, updated_at)
@@ -93,9 +100,13 @@ export const SHARDS_WITH_COUNTS = `SELECT a.number AS attempt, s.name, s.uploade
 // --- tests (the per-run dictionary)
 /** (run_pk, test_id) */
 export const TEST = 'SELECT pk, suite, classname, name FROM tests WHERE run_pk = ? AND test_id = ?';
-/** (run_pk, test_id, suite, classname, name): the pk, or no row when the run has the test already. */
+/**
+ * (run_pk, test_id, suite, classname, name): inserts the test unless the run has it (no change then;
+ * the caller reads it with TEST). The new pk is the insert's row id (`RETURNING pk` where an engine
+ * has no such id: SQLite's RETURNING buffers its rows and costs ~15% of an upload here).
+ */
 export const INSERT_TEST = `INSERT INTO tests (run_pk, test_id, suite, classname, name) VALUES (?, ?, ?, ?, ?)
-  ON CONFLICT (run_pk, test_id) DO NOTHING RETURNING pk`;
+  ON CONFLICT (run_pk, test_id) DO NOTHING`;
 /** (to, from) */
 export const MOVE_TESTS = 'UPDATE tests SET run_pk = ? WHERE run_pk = ?';
 
@@ -104,6 +115,13 @@ export const MOVE_TESTS = 'UPDATE tests SET run_pk = ? WHERE run_pk = ?';
 const RESULT_COLUMNS = `shard_pk, run_pk, attempt_no, test_pk, status, duration_ms, file, line, message, type,
   details, stdout, stderr, property_set, retries, suite, classname, name`;
 const RESULT_PARAMS = Array.from({ length: 18 }, () => '?').join(', ');
+/** Rows per INSERT_RESULTS: one statement run per 32 rows instead of per row (binding stays positional). */
+export const RESULTS_PER_INSERT = 32;
+/** (RESULT_COLUMNS in order) × RESULTS_PER_INSERT: a replaced shard's rows, 32 at a time. */
+export const INSERT_RESULTS = `INSERT INTO results (${RESULT_COLUMNS}) VALUES ${Array.from(
+  { length: RESULTS_PER_INSERT },
+  () => `(${RESULT_PARAMS})`,
+).join(', ')}`;
 /** (shard_pk) */
 export const DELETE_SHARD_RESULTS = 'DELETE FROM results WHERE shard_pk = ?';
 /** (RESULT_COLUMNS in order). After the shard's rows were deleted nothing can conflict: a plain INSERT. */
@@ -138,7 +156,7 @@ export const ATTEMPT_PAGE = `SELECT ${LEAN_COLUMNS}
   FROM tests t CROSS JOIN results r JOIN shards s ON s.pk = r.shard_pk
   WHERE t.run_pk = ? AND t.test_id >= ? AND r.run_pk = t.run_pk AND r.test_pk = t.pk AND r.attempt_no = ?
     AND (? = 'all' OR (? = 'failed' AND r.status >= 2) OR (? = 'passed' AND r.status = 1))
-    AND (? IS NULL OR t.test_id > ? OR (t.test_id = ? AND s.name > ?))
+    AND (CAST(? AS TEXT) IS NULL OR t.test_id > ? OR (t.test_id = ? AND s.name > ?))
   ORDER BY t.test_id, s.name LIMIT ?`;
 /**
  * (run_pk, run_pk). Current state per test = its records in the latest attempt that ran it; failing

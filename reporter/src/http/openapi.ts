@@ -39,7 +39,7 @@ const ERROR_TEXT: Record<number, string> = {
   403: 'Token does not grant this access',
   404: 'Unknown run or route',
   409: 'Conflicts with stored state (attempt gap, no results yet)',
-  413: 'Body larger than DOZHIM_MAX_BODY (also after gunzip), batch larger than DOZHIM_MAX_BATCH, too_many_testcases (DOZHIM_MAX_TESTCASES) or too_many_properties (DOZHIM_MAX_PROPERTIES)',
+  413: 'Body larger than DOZHIM_MAX_BODY (also after gunzip), batch larger than DOZHIM_MAX_BATCH, too_many_testcases (DOZHIM_MAX_TESTCASES), too_many_properties (DOZHIM_MAX_PROPERTIES) or too_many_results (the run would hold more than DOZHIM_MAX_RUN_RESULTS)',
   421: 'host_not_allowed: the Host header is not in DOZHIM_ALLOWED_HOSTS',
   503: 'Retry later (Retry-After): busy (upload slots, details.rule total or per_client), shutting_down, storage_full, storage_readonly, storage_gone, storage_unavailable',
   415: 'Wrong Content-Type or Content-Encoding',

@@ -1,5 +1,6 @@
 import { Worker } from 'node:worker_threads';
 import type { StatusCounts, TestResult } from '@dozhim/core';
+import { IdleWorker, type WorkerReply } from '../idle-worker.js';
 import {
   type JUnitParser,
   type ParseRequest,
@@ -8,67 +9,49 @@ import {
   storeErrorFromData,
 } from './junit-parser.js';
 
-type Reply = {
-  id: number;
-  results?: TestResult[];
-  counts?: StatusCounts;
-  error?: StoreErrorData;
-  failure?: string;
-};
-type Pending = { resolve: (r: Reply) => void; reject: (e: Error) => void };
+type Reply = WorkerReply & { results?: TestResult[]; counts?: StatusCounts; error?: StoreErrorData };
 
-/** A terminated worker's heap goes back to the OS: after a 50 MB upload RSS returns near idle. */
-const IDLE_MS = 5_000;
+/** A body this large leaves a heap worth returning to the OS: the worker then stops IDLE_AFTER_BIG_MS after its last job. */
+const BIG_BODY_BYTES = 8 * 1024 * 1024;
+const IDLE_AFTER_BIG_MS = 5_000;
+/**
+ * After ordinary uploads the worker stays this long: a new one costs ~100-250 ms to start (module
+ * graph, connection, statements) and its parser runs cold (JIT) for its first uploads, which CI jobs
+ * minutes apart would pay every time.
+ */
+const IDLE_MS = 10 * 60_000;
 
 /**
  * One worker thread that parses JUnit uploads and, with parseAndStore, inserts them on its own
  * connection (uploads are already serialized by the app, so one is enough and keeps memory bounded).
  * If the worker dies (e.g. out of memory on a pathological file), pending parses fail with a 500
- * and the next upload starts a fresh worker. It stops after IDLE_MS without uploads.
+ * and the next upload starts a fresh worker. It stops 5 s after a big upload (IdleWorker: after a
+ * 50 MB upload RSS returns near idle), else after 10 minutes without uploads.
  */
 export class WorkerParser implements JUnitParser {
-  private worker: Worker | undefined;
-  private readonly pending = new Map<number, Pending>();
-  private nextId = 1;
-  private idle: NodeJS.Timeout | undefined;
+  private readonly worker: IdleWorker<Reply>;
+  /** A big body since the worker started: its heap is worth returning (stop soon when idle). */
+  private sawBig = false;
 
-  constructor(private readonly script: URL = new URL('./worker-main.js', import.meta.url)) {}
-
-  private ensure(): Worker {
-    if (this.worker) return this.worker;
-    const w = new Worker(this.script);
-    w.on('message', (m: Reply) => {
-      const p = this.pending.get(m.id);
-      if (!p) return;
-      this.pending.delete(m.id);
-      if (m.error) p.reject(storeErrorFromData(m.error));
-      else if (m.failure !== undefined) p.reject(new Error(`parse worker failed: ${m.failure}`));
-      else p.resolve(m);
-      if (this.pending.size === 0) this.stopWhenIdle(w);
-    });
-    const fail = (e: Error) => {
-      if (this.worker === w) this.worker = undefined;
-      for (const p of this.pending.values()) p.reject(e);
-      this.pending.clear();
+  constructor(script: URL = new URL('./worker-main.js', import.meta.url)) {
+    const start = () => {
+      this.sawBig = false;
+      return new Worker(script);
     };
-    w.on('error', fail);
-    w.on('exit', (code) => fail(new Error(`parse worker exited with code ${code}`)));
-    w.unref();
-    this.worker = w;
-    return w;
+    this.worker = new IdleWorker<Reply>('parse worker', start, {
+      errorOf: (m) => (m.error ? storeErrorFromData(m.error) : undefined),
+      idleMs: () => (this.sawBig ? IDLE_AFTER_BIG_MS : IDLE_MS),
+    });
   }
 
   private send(req: ParseRequest, store?: { file: string; target: StoreTarget }): Promise<Reply> {
-    clearTimeout(this.idle);
-    const id = this.nextId++;
+    const id = this.worker.id();
     // The body moves to the worker without a copy when it owns its whole buffer (not a pool slice).
     const b = req.body;
+    if (b.byteLength >= BIG_BODY_BYTES) this.sawBig = true;
     const movable =
       b.byteOffset === 0 && b.byteLength === b.buffer.byteLength && b.buffer instanceof ArrayBuffer;
-    return new Promise((resolve, reject) => {
-      this.pending.set(id, { resolve, reject });
-      this.ensure().postMessage({ id, req, store }, movable ? [b.buffer as ArrayBuffer] : []);
-    });
+    return this.worker.request(id, { id, req, store }, movable ? [b.buffer as ArrayBuffer] : []);
   }
 
   async parse(req: ParseRequest): Promise<TestResult[]> {
@@ -79,20 +62,7 @@ export class WorkerParser implements JUnitParser {
     return (await this.send(req, { file, target })).counts!;
   }
 
-  private stopWhenIdle(w: Worker): void {
-    clearTimeout(this.idle);
-    this.idle = setTimeout(() => {
-      if (this.worker !== w || this.pending.size > 0) return;
-      this.worker = undefined;
-      void w.terminate();
-    }, IDLE_MS);
-    this.idle.unref();
-  }
-
-  async close(): Promise<void> {
-    clearTimeout(this.idle);
-    const w = this.worker;
-    this.worker = undefined;
-    if (w) await w.terminate();
+  close(): Promise<void> {
+    return this.worker.close();
   }
 }

@@ -54,11 +54,19 @@ import {
   type Storage,
 } from './storage.js';
 
+/**
+ * db/sql.ts texts that exist for SQLite only: its connection-local write counter (PostgreSQL has no
+ * equivalent across replicas: writeVersion() below) and the 32-row VALUES insert (PostgreSQL
+ * inserts whole batches with unnest instead).
+ */
+export const SQLITE_ONLY: ReadonlySet<string> = new Set(['WRITE_VERSION', 'INSERT_RESULTS']);
+
 /** Every statement, converted once from the SQLite text (one definition of each query). */
-const Q = Object.fromEntries(Object.entries(SQL).map(([k, v]) => [k, toPg(v)])) as Record<
-  keyof typeof SQL,
-  PgStatement
->;
+const Q = Object.fromEntries(
+  Object.entries(SQL)
+    .filter(([k, v]) => typeof v === 'string' && !SQLITE_ONLY.has(k))
+    .map(([k, v]) => [k, toPg(v as string)]),
+) as Record<keyof typeof SQL, PgStatement>;
 /** The results columns' PostgreSQL types, in INSERT_RESULT's positional order (sql.ts RESULT_COLUMNS). */
 const RESULT_TYPES = [
   'bigint', // shard_pk
@@ -645,6 +653,13 @@ export class PgStorage implements Storage {
     const values = [runPk, runPk];
     const r = c ? await c.query(Q.FAILING_IDS.text, values) : await this.query(Q.FAILING_IDS.text, values);
     return pluck<string>(r).sort();
+  }
+
+  private versions = 0;
+
+  /** Never the same twice: a write on another replica is invisible here, so no answer may be kept. */
+  async writeVersion(): Promise<string> {
+    return `pg-${process.pid}-${++this.versions}`;
   }
 
   failingIds(runPk: number): Promise<string[]> {

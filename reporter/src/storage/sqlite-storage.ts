@@ -88,6 +88,10 @@ export class SqliteStorage implements Storage {
     return this.repo.listRuns(q);
   }
 
+  async writeVersion() {
+    return this.repo.writeVersion();
+  }
+
   async failingIds(runPk: number) {
     return this.repo.failingIds(runPk);
   }

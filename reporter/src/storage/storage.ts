@@ -70,6 +70,12 @@ export interface Storage {
 
   runKey(runId: string): Promise<RunKey | undefined>;
   listRuns(q: RunsPageQuery): Promise<{ runs: RunRecord[]; next: number | null }>;
+  /**
+   * A value that changes whenever anything may have been written since (read it before computing an
+   * answer to keep): SQLite's write counter. PostgreSQL: a new value every call, since another
+   * replica's commits cannot be seen locally, so nothing is kept.
+   */
+  writeVersion(): Promise<string>;
   /** Sorted ids of the tests currently failed or errored (the legacy /failedTests answer). */
   failingIds(runPk: number): Promise<string[]>;
   /** A page of one attempt's records, ordered by (test id, shard) in byte order, after `after`. */

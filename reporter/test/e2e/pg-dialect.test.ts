@@ -4,7 +4,7 @@ import { MIGRATIONS } from '../../src/db/migrations.js';
 import * as SQL from '../../src/db/sql.js';
 import { orIgnore, toPg, toPgBatchInsert } from '../../src/storage/dialect.js';
 import { MIGRATION_LOCK_KEY, migratePg, PG_MIGRATIONS } from '../../src/storage/pg-migrations.js';
-import { pgProblemOf } from '../../src/storage/pg-storage.js';
+import { pgProblemOf, SQLITE_ONLY } from '../../src/storage/pg-storage.js';
 import { type PgCluster, startPostgres } from '../helpers/postgres.js';
 
 // The dialect function on every SQL text of db/sql.ts (what the SQLite repository prepares), each converted and
@@ -13,7 +13,11 @@ import { type PgCluster, startPostgres } from '../helpers/postgres.js';
 
 /** Every SQL text of db/sql.ts (the one definition both backends run). */
 const statements = (): Record<string, string> =>
-  Object.fromEntries(Object.entries(SQL).filter(([, v]) => typeof v === 'string'));
+  Object.fromEntries(
+    Object.entries(SQL).filter(
+      (e): e is [string, string] => typeof e[1] === 'string' && !SQLITE_ONLY.has(e[0]),
+    ),
+  );
 
 let cluster: PgCluster;
 let url: string;

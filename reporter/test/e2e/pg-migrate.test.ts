@@ -1,3 +1,4 @@
+import { spawn } from 'node:child_process';
 import type { TestResult, TestStatus } from '@dozhim/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openDatabase } from '../../src/db/open.js';
@@ -5,7 +6,7 @@ import { Repository } from '../../src/db/repository.js';
 import { call, junitUrl, runPath, xml } from '../helpers/http.js';
 import { junitXml, manyCases } from '../helpers/junit.js';
 import { type PgCluster, startPostgres } from '../helpers/postgres.js';
-import { buildReporter, type Reporter, runBin, startReporter, tempDir } from '../helpers/server.js';
+import { BIN, buildReporter, type Reporter, runBin, startReporter, tempDir } from '../helpers/server.js';
 
 // `dozhim-reporter migrate --from sqlite:<file> --to postgres://..` on a 100,000-result database:
 // afterwards a reporter on PostgreSQL gives the same answers as one on the SQLite file, byte for byte.
@@ -93,6 +94,25 @@ afterAll(async () => {
   tmp.cleanup();
 });
 
+/** `dozhim-reporter migrate ..` to completion; 120 s (runBin's 10 s is too short on a loaded VM). */
+function migrate(args: string[]): Promise<{ code: number | null; out: string }> {
+  return new Promise((res) => {
+    const proc = spawn(process.execPath, [BIN, 'migrate', ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    proc.stdout.on('data', (d) => {
+      out += d;
+    });
+    proc.stderr.on('data', (d) => {
+      out += d;
+    });
+    const timer = setTimeout(() => proc.kill('SIGKILL'), 120_000);
+    proc.on('exit', (code) => {
+      clearTimeout(timer);
+      res({ code, out });
+    });
+  });
+}
+
 /** Every read a client can make of the stored runs, as text (JSON bodies and the XML report). */
 async function answers(base: string): Promise<Record<string, string>> {
   const out: Record<string, string> = {};
@@ -134,7 +154,7 @@ async function answers(base: string): Promise<Record<string, string>> {
 describe('dozhim-reporter migrate', () => {
   it('moves 100,000 results to PostgreSQL with identical answers', async () => {
     const t0 = Date.now();
-    const m = await runBin(['migrate', '--from', `sqlite:${file}`, '--to', url]);
+    const m = await migrate(['--from', `sqlite:${file}`, '--to', url]);
     const ms = Date.now() - t0;
     expect(m.out).toContain('results: ');
     expect(m.code, m.out).toBe(0);
@@ -172,13 +192,13 @@ describe('dozhim-reporter migrate', () => {
   });
 
   it('refuses a target that already holds runs, and bad arguments', async () => {
-    const again = await runBin(['migrate', '--from', `sqlite:${file}`, '--to', url]);
+    const again = await migrate(['--from', `sqlite:${file}`, '--to', url]);
     expect(again.code).toBe(1);
     expect(again.out).toMatch(/already holds \d+ runs, .*; migrate into an empty one/);
-    const usage = await runBin(['migrate', '--from', `sqlite:${file}`]);
+    const usage = await migrate(['--from', `sqlite:${file}`]);
     expect(usage.code).toBe(2);
     expect(usage.out).toMatch(/both --from and --to are required/);
-    const notPg = await runBin(['migrate', '--from', `sqlite:${file}`, '--to', '/tmp/x.sqlite']);
+    const notPg = await migrate(['--from', `sqlite:${file}`, '--to', '/tmp/x.sqlite']);
     expect(notPg.code).toBe(2);
   });
 

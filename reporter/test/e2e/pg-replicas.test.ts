@@ -55,7 +55,16 @@ describe('two replicas on one PostgreSQL', () => {
       expect(run.body.current.totals.total).toBe(1000);
       expect(run.body.current.failing).toEqual(expectedFailing);
       expect((await call(`${url}/failedTests/${id}`)).body.data).toEqual(expectedFailing);
+      // Polled twice: the second may come from a kept answer on SQLite, never on PostgreSQL.
+      expect((await call(`${url}/failedTests/${id}`)).body.data).toEqual(expectedFailing);
     }
+    // A write on one replica is seen by the next /failedTests poll of the other (no answer kept
+    // past another replica's commit).
+    const more = junitXml([{ classname: 'late.L', name: 'new_failure', status: 'failed' }]);
+    expect((await call(junitUrl(b.url, id, 1, 'late'), xml(more))).status).toBe(200);
+    expect((await call(`${a.url}/failedTests/${id}`)).body.data).toEqual(
+      [...expectedFailing, 'late.L::new_failure'].sort(),
+    );
     // Exactly one run row was made by the racing creators.
     const list = await call(`${a.url}/api/v1/runs?limit=100`);
     expect(list.body.data.filter((r: { id: string }) => r.id === id)).toHaveLength(1);

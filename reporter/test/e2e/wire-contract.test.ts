@@ -186,6 +186,15 @@ describe('every answer of the reporter is the wire contract', () => {
     const noResults = await call(`${empty}/decision`);
     expect(noResults.status).toBe(409);
     conforms(ErrorResponse, noResults.body);
+    // DELETE answers no body when it deletes, and the contract error when the run is unknown.
+    const deleted = await call(empty, { method: 'DELETE' });
+    expect(deleted.status).toBe(204);
+    expect(deleted.text).toBe('');
+    const gone = await call(empty, { method: 'DELETE' });
+    expect(gone.status).toBe(404);
+    conforms(ErrorResponse, gone.body);
+    expect(gone.body.error.code).toBe('run_not_found');
+    checked.add(`DELETE ${RUN}`);
   });
 
   it('the check above can fail: a missing, an extra or a mistyped field is caught', () => {

@@ -300,6 +300,32 @@ describe('Repository', () => {
     // A test without properties gets none (not some other test's set).
     replaceShard(repo, 'props', 1, 'c', [result('P::bare', 'passed')], NOW);
     expect(repo.results(pk, { full: true }).find((r) => r.id === 'P::bare')!.properties).toEqual({});
+    // Neighbours that differ only in one value, or in one key of the same count, or lose a key, each
+    // keep their own set (the shallow compare with the previous row must not reuse its set).
+    const near: Record<string, string>[] = [
+      { a: '1', b: '2' },
+      { a: '1', b: '3' },
+      { a: '1', c: '3' },
+      { a: '1' },
+      { a: '1', b: undefined as unknown as string },
+      {},
+    ];
+    replaceShard(
+      repo,
+      'props',
+      1,
+      'd',
+      near.map((properties, i) => result(`N::t${i}`, 'passed', { properties })),
+      NOW,
+    );
+    const got = new Map(
+      repo
+        .results(pk, { full: true })
+        .filter((r) => r.shard === 'd')
+        .map((r) => [r.id, r.properties]),
+    );
+    for (const [i, p] of near.entries())
+      expect(got.get(`N::t${i}`), `N::t${i}`).toEqual(JSON.parse(JSON.stringify(p)));
   });
 
   it('reads inline properties of rows stored before property sets (migration 2 -> 3)', () => {

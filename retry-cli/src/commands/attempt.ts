@@ -1,4 +1,4 @@
-import { countStatuses, decide } from '@dozhim/core';
+import { countStatuses, decide, runState } from '@dozhim/core';
 import { getAdapter } from '../adapters/index.js';
 import { ciMetadata } from '../cli/ci-env.js';
 import { ExitCode, exitCodeForDecision, InfrastructureError, UsageError } from '../cli/exit-codes.js';
@@ -102,7 +102,9 @@ export async function attemptCommand(
   if (number > 1) {
     if (prior.length === 0)
       throw new UsageError(`run ${runId} has no recorded attempt before attempt ${number}`);
-    const before = decide(prior, policy);
+    // One fold for the decision and the selection.
+    const state = runState(prior);
+    const before = decide(prior, policy, state);
     if (before.action !== 'retry') {
       printer.info(decisionLine(before.line, printer.style));
       const exitCode = exitCodeForDecision(before, options);
@@ -125,7 +127,7 @@ export async function attemptCommand(
     }
     // Threads come from the decision: the last attempt's halved, or the schedule from --threads
     // when the earlier attempts were uploaded without a thread count.
-    plan = { ...nextPlan(prior, before), attempt: number };
+    plan = { ...nextPlan(prior, before, state), attempt: number };
   }
 
   const loop = await withInterrupts(deps, session, (abort) =>

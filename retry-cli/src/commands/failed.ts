@@ -27,9 +27,10 @@ export async function failedCommand(options: FailedOptions, deps: Deps): Promise
   const { runId } = session;
   const attempts = await loadCompleteAttempts(session, printer);
   requireAttempts(attempts, session);
-  const failing = runState(attempts).failing;
+  const state = runState(attempts);
+  const failing = state.failing;
   const ctx = { cwd: options.cwd, junitPath: '', threads: options.policy.threads };
-  const refs = testRefs(attempts, failing);
+  const refs = testRefs(attempts, failing, state);
   const selectors = options.format === 'id' ? failing : getAdapter(options.format).selectors(refs, ctx);
   if (options.json) {
     const args = options.format === 'id' ? failing : getAdapter(options.format).select(refs, ctx).args;

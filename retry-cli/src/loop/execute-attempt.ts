@@ -178,6 +178,9 @@ export function infrastructureProblem(g: GuardInput): string | undefined {
   const { result } = g;
   const program = g.command.length === 1 ? (g.command[0] ?? '').trim().split(/\s+/)[0] : g.command[0];
   if (result.spawnError?.code === 'ENOENT' || result.exitCode === 127) return `command not found: ${program}`;
+  // A rerun of many thousands of ids through `{tests}` outgrows the OS's argument space (ARG_MAX).
+  if (result.spawnError?.code === 'E2BIG')
+    return `cannot start ${program}: the command line is too long for the OS (E2BIG); have the command read the selection from the file in $DOZHIM_TESTS_FILE (one id per line) instead of {tests} or {testList}`;
   if (result.spawnError) return `cannot start ${program}: ${result.spawnError.message}`;
   if (result.timedOut) return `the test command timed out after ${g.timeoutMs}ms and was killed`;
   if (result.signal) return `the test command crashed: killed by ${result.signal}`;

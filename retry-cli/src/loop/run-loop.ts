@@ -1,4 +1,4 @@
-import { type Decision, decide, type PolicyOptions, runState } from '@dozhim/core';
+import { type Decision, decide, type PolicyOptions, type RunState, runState } from '@dozhim/core';
 import type { TestRef } from '../adapters/types.js';
 import { ExitCode, exitCodeForDecision, signalExitCode } from '../cli/exit-codes.js';
 import type { Quarantine } from '../cli/quarantine.js';
@@ -25,6 +25,8 @@ export interface LoopResult {
   /** Attempt numbers whose test command this invocation started (a failed health check starts none). */
   executed: number[];
   decision?: Decision;
+  /** With a decision stop: `runState(attempts)`, the fold the decision was made on (folded once per attempt). */
+  state?: RunState;
   stopReason: StopReason;
   /** The line that ended the loop, in the pipelines' words. */
   line: string;
@@ -32,9 +34,15 @@ export interface LoopResult {
   signal?: NodeJS.Signals;
 }
 
-/** What the next attempt needs to know of each failing test, from its latest result. */
-export function testRefs(attempts: readonly StoredAttempt[], ids: readonly string[]): TestRef[] {
-  const state = runState(attempts);
+/**
+ * What the next attempt needs to know of each failing test, from its latest result. `state` is
+ * `runState(attempts)` when the caller has folded them already.
+ */
+export function testRefs(
+  attempts: readonly StoredAttempt[],
+  ids: readonly string[],
+  state: RunState = runState(attempts),
+): TestRef[] {
   return ids.map((id) => {
     const r = state.tests.get(id)?.latest;
     return r
@@ -52,10 +60,14 @@ export function testRefs(attempts: readonly StoredAttempt[], ids: readonly strin
   });
 }
 
-export const nextPlan = (attempts: readonly StoredAttempt[], decision: Decision): AttemptPlan => ({
+export const nextPlan = (
+  attempts: readonly StoredAttempt[],
+  decision: Decision,
+  state: RunState = runState(attempts),
+): AttemptPlan => ({
   attempt: decision.nextAttempt ?? decision.attempt + 1,
   threads: decision.nextThreads ?? 1,
-  selection: testRefs(attempts, decision.testsToRerun),
+  selection: testRefs(attempts, decision.testsToRerun, state),
 });
 
 function stored(run: AttemptRun): StoredAttempt {
@@ -171,16 +183,18 @@ export async function runLoop(
       return stop('shard', line, failing.length === 0 ? ExitCode.Passed : ExitCode.Failing);
     }
 
-    decision = decide(attempts, policy);
+    // One fold per attempt: the decision, the next selection and the final report all read it.
+    const state = runState(attempts);
+    decision = decide(attempts, policy, state);
     const { action, reason, line } = decision;
     await store.patchAttempt(ctx.runId, run.attempt, { ...attempt.meta, decision: { action, reason, line } });
     printer.info(decisionLine(line, printer.style));
     // A signal that arrived while the results were being stored still ends the run as interrupted.
     if (ctx.abort.aborted) return interrupted();
     if (decision.action !== 'retry' || n + 1 >= start.maxAttempts) {
-      return stop('decision', line, exitCodeForDecision(decision, start), { decision });
+      return stop('decision', line, exitCodeForDecision(decision, start), { decision, state });
     }
-    plan = nextPlan(attempts, decision);
+    plan = nextPlan(attempts, decision, state);
   }
   throw new RangeError('runLoop needs maxAttempts >= 1');
 }

@@ -1,6 +1,13 @@
-import { mkdir, writeFile } from 'node:fs/promises';
+import { mkdir, open } from 'node:fs/promises';
 import { dirname } from 'node:path';
-import { type PolicyOptions, runState, writeMergedJUnit } from '@dozhim/core';
+import {
+  type Attempt,
+  DEFAULT_MAX_INPUT_BYTES,
+  mergedJUnitChunks,
+  type PolicyOptions,
+  type RunState,
+  runState,
+} from '@dozhim/core';
 import { getAdapter } from '../adapters/index.js';
 import { InfrastructureError, UsageError } from '../cli/exit-codes.js';
 import { type ResolvedRunId, resolveRunId } from '../cli/option-table.js';
@@ -130,11 +137,34 @@ export async function withInterrupts<T>(
 
 export async function writeReport(
   path: string,
-  attempts: readonly StoredAttempt[],
+  attempts: readonly Attempt[],
   runId: string,
+  state: RunState = runState(attempts),
+  /** The reader's cap (a smaller one in tests). */
+  maxBytes = DEFAULT_MAX_INPUT_BYTES,
 ): Promise<void> {
   await mkdir(dirname(path), { recursive: true });
-  await writeFile(path, writeMergedJUnit(attempts, { name: runId }));
+  // Streamed, one suite's testcases at a time: a 100k-test report is never one string in memory.
+  // Written whole and counted on the way; only a report over the reader's cap (rare: huge outputs of
+  // very many tests) is written again with the writer's size limit, which cuts its texts to fit.
+  const write = async (maxBytes?: number): Promise<number> => {
+    const file = await open(path, 'w');
+    let bytes = 0;
+    try {
+      for (const chunk of mergedJUnitChunks(
+        attempts,
+        { name: runId, ...(maxBytes ? { maxBytes } : {}) },
+        state,
+      )) {
+        bytes += Buffer.byteLength(chunk);
+        await file.write(chunk);
+      }
+    } finally {
+      await file.close();
+    }
+    return bytes;
+  };
+  if ((await write(Number.POSITIVE_INFINITY)) > maxBytes) await write(maxBytes);
 }
 
 /** End of `run` / `attempt`: merged report, summary table, summary JSON. */
@@ -146,9 +176,11 @@ export async function finishRun(
 ): Promise<RunSummary> {
   const { runId, store } = session;
   let report: string | undefined;
-  if (loop.attempts.length > 0) {
+  // The loop's own fold when it ended on a decision (it covers exactly loop.attempts), else one here.
+  const state = loop.attempts.length === 0 ? undefined : (loop.state ?? runState(loop.attempts));
+  if (state) {
     try {
-      await writeReport(options.reportPath, loop.attempts, runId);
+      await writeReport(options.reportPath, loop.attempts, runId, state);
       report = options.reportPath;
     } catch (e) {
       printer.warn(
@@ -156,7 +188,6 @@ export async function finishRun(
       );
     }
   }
-  const state = loop.attempts.length > 0 ? runState(loop.attempts) : undefined;
   // After an interrupt or an infrastructure stop the last decision is stale: describe the state.
   const d = loop.stopReason === 'decision' ? loop.decision : undefined;
   const last = loop.decision;

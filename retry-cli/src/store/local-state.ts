@@ -1,4 +1,4 @@
-import { mkdir, readdir, readFile, rename, writeFile } from 'node:fs/promises';
+import { mkdir, open, readdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { type Attempt, attemptReported, type TestResult } from '@dozhim/core';
 import type { AttemptPatch } from './reporter-client.js';
@@ -43,6 +43,26 @@ async function writeJsonAtomic(path: string, value: unknown): Promise<void> {
   await rename(tmp, path);
 }
 
+/** Results are written a batch at a time, so 100k of them are never one JSON string in memory. */
+const RESULTS_PER_WRITE = 2000;
+
+/** writeJsonAtomic for an array, streamed: the same JSON text as JSON.stringify(items). */
+async function writeJsonArrayAtomic(path: string, items: readonly unknown[]): Promise<void> {
+  const tmp = `${path}.${process.pid}.tmp`;
+  const file = await open(tmp, 'w');
+  try {
+    for (let i = 0; i < items.length || i === 0; i += RESULTS_PER_WRITE) {
+      const batch = items.slice(i, i + RESULTS_PER_WRITE).map((r) => JSON.stringify(r));
+      const lead = i === 0 ? '[' : ',';
+      const close = i + RESULTS_PER_WRITE >= items.length ? ']' : '';
+      await file.write(`${lead}${batch.join(',')}${close}`);
+    }
+  } finally {
+    await file.close();
+  }
+  await rename(tmp, path);
+}
+
 async function readJson<T>(path: string): Promise<T | undefined> {
   try {
     return JSON.parse(await readFile(path, 'utf8')) as T;
@@ -67,7 +87,7 @@ export class LocalState {
   ): Promise<void> {
     const dir = attemptDir(this.stateDir, runId, attempt);
     await mkdir(dir, { recursive: true });
-    await writeJsonAtomic(join(dir, resultsFileName(shard)), results);
+    await writeJsonArrayAtomic(join(dir, resultsFileName(shard)), results);
   }
 
   async patchAttempt(runId: string, attempt: number, patch: AttemptMeta): Promise<void> {

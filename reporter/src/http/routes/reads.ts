@@ -6,6 +6,9 @@ import type { RouteContext } from '../context.js';
 import { ApiError } from '../errors.js';
 import { DecisionQuery, RunParams, RunsQuery, TestsQuery } from '../schemas.js';
 
+/** Runs whose /failedTests answer is kept (oldest entry dropped first). */
+const MAX_CACHED_RUNS = 256;
+
 /** The run named by `:runId`, or a 404. */
 export async function runOr404(store: Storage, req: Request) {
   const { runId } = RunParams.parse(req.params);
@@ -57,9 +60,20 @@ async function pipeReport(stream: ReportStream, res: Response): Promise<void> {
 export function readRoutes({ store, read }: RouteContext): Router {
   const router = Router();
 
-  // Legacy: the exact call and answer of the home-made service it replaces.
+  // Legacy: the exact call and answer of the home-made service it replaces. Polled by every CI job
+  // of a run: the JSON is kept until the next write (of any connection), then computed again.
+  const failedBodies = new Map<number, { version: string; body: string }>();
   router.get('/failedTests/:runId', read, async (req, res) => {
-    res.json({ data: await store.failingIds((await runOr404(store, req)).pk) });
+    const { pk } = await runOr404(store, req);
+    // Read before computing: a write that lands meanwhile changes it, so the entry is never stale.
+    const version = await store.writeVersion();
+    let hit = failedBodies.get(pk);
+    if (hit?.version !== version) {
+      hit = { version, body: JSON.stringify({ data: await store.failingIds(pk) }) };
+      if (failedBodies.size >= MAX_CACHED_RUNS) failedBodies.delete(failedBodies.keys().next().value!);
+      failedBodies.set(pk, hit);
+    }
+    res.type('application/json').send(hit.body);
   });
 
   router.get('/api/v1/runs', read, async (req, res) => {
