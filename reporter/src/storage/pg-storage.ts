@@ -115,6 +115,7 @@ const PG = {
     RETENTION_SQL.deleteRun,
   ].map((q) => toPg(q).text),
   probe: 'UPDATE dozhim_schema SET version = version',
+  runExists: 'SELECT 1 FROM runs WHERE pk = $1',
 };
 /** Rows per multi-row INSERT: large enough to amortize the round trip, small enough for memory. */
 const BATCH_ROWS = 2000;
@@ -761,6 +762,7 @@ export class PgStorage implements Storage {
   readHere<K extends GrowingRead['op']>(req: Extract<GrowingRead, { op: K }>): Promise<ReadAnswers[K]> {
     const r = req as GrowingRead;
     return this.snapshot(async (c): Promise<ReadAnswers[GrowingRead['op']]> => {
+      await this.requireRun(c, r.runPk);
       switch (r.op) {
         case 'summary':
           return this.summary(c, r.runPk);
@@ -783,8 +785,21 @@ export class PgStorage implements Storage {
 
   /** The merged JUnit report of a run, computed on this thread. */
   async reportXml(runPk: number, name: string): Promise<string> {
-    const attempts = await this.snapshot((c) => this.coreAttempts(c, runPk, true));
+    const attempts = await this.snapshot(async (c) => {
+      await this.requireRun(c, runPk);
+      return this.coreAttempts(c, runPk, true);
+    });
     return writeMergedJUnit(attempts, { name });
+  }
+
+  /**
+   * The route found the run a moment ago, in another snapshot; if a DELETE or retention (on any
+   * replica) removed it since, this snapshot would show an empty run. Answer 404 instead, as the
+   * route would have: a run is there whole or not at all, never half.
+   */
+  private async requireRun(c: Db, runPk: number): Promise<void> {
+    if ((await c.query(PG.runExists, [runPk])).rowCount === 0)
+      throw new ApiError(404, 'run_not_found', 'the run was deleted while it was read');
   }
 
   /** One run (current row) with its history rows and everything under them (retention.ts removeRun). */
