@@ -1,12 +1,4 @@
-import {
-  type Attempt,
-  countStatuses,
-  isFailure,
-  type RunState,
-  runState,
-  STATUS_SEVERITY,
-  type TestResult,
-} from '@dozhim/core';
+import { type Attempt, countStatuses, isFailure, type RunState, runState } from '@dozhim/core';
 import { type AttemptSummary, type RunProgress, type TestRow, toTestRow } from '@dozhim/core/wire';
 import type { AttemptRecord, ShardRecord, StoredResult } from './db/repository.js';
 import { dedupeById } from './dedupe.js';

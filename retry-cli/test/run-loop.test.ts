@@ -117,7 +117,9 @@ describe('infrastructure guards (exit 7, never retried)', () => {
     expect(guard({ exitCode: null, spawnError: enoent }, [])).toBe('command not found: pytest');
     expect(guard({ exitCode: 127 }, [])).toBe('command not found: pytest');
     const e2big = Object.assign(new Error('spawn E2BIG'), { code: 'E2BIG' });
-    expect(guard({ exitCode: null, spawnError: e2big }, [])).toMatch(/too long for the OS.*DOZHIM_TESTS_FILE/);
+    expect(guard({ exitCode: null, spawnError: e2big }, [])).toMatch(
+      /too long for the OS.*DOZHIM_TESTS_FILE/,
+    );
     expect(guard({ exitCode: null, signal: 'SIGSEGV' })).toBe('the test command crashed: killed by SIGSEGV');
     expect(guard({ exitCode: null, signal: 'SIGKILL', timedOut: true })).toMatch(/timed out after 5000ms/);
     expect(guard({ exitCode: 2 }, [])).toBe(
