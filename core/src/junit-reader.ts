@@ -369,11 +369,17 @@ function walkSuite(node: El, parent: Scope, walker: Walker): number {
   // Failure and error elements, not failing testcases: a pytest failure plus a teardown error in one
   // testcase counts 2 in pytest's `failures`+`errors`, and over-counting can only hide nothing.
   let shown = 0;
-  for (const tc of children(node, 'testcase')) {
-    shown += children(tc, 'failure').length + children(tc, 'error').length;
+  // One loop over the kids, in document order per kind as before: testcases first, then nested suites.
+  let nested = false;
+  for (const tc of node.kids) {
+    if (tc.name !== 'testcase') {
+      if (tc.name === 'testsuite') nested = true;
+      continue;
+    }
+    for (const k of tc.kids) if (k.name === 'failure' || k.name === 'error') shown++;
     walker.visit(reader.read(tc, scope));
   }
-  for (const s of children(node, 'testsuite')) shown += walkSuite(s, scope, walker);
+  if (nested) for (const s of children(node, 'testsuite')) shown += walkSuite(s, scope, walker);
   const suiteLevel = reader.suiteLevel(node, scope, shown);
   if (suiteLevel) {
     walker.visit(suiteLevel);

@@ -64,6 +64,9 @@ export interface El {
   text: string;
 }
 
+/** The children of an element that has none kept: one shared array, frozen so a push throws. */
+const NO_KIDS = Object.freeze([]) as unknown as El[];
+
 /** Elements the reader reads; anything else (and its content) is skipped. */
 const KEPT = new Set([
   'testsuites',
@@ -202,11 +205,16 @@ export class JUnitTreeBuilder {
       const value = cleanParsedText(bareAmps(attributes[key]!));
       attributes[key] = INTERNED.has(key) ? this.interned.intern(value) : own(value);
     }
-    const el: El = { name: tag.name, attrs: attributes, kids: [], text: '' };
+    // The root's children are the handler's to keep (it may push onto them); every other element
+    // gets its own array at its first kept child: most testcases have none.
+    const el: El = { name: tag.name, attrs: attributes, kids: parent === undefined ? [] : NO_KIDS, text: '' };
     if (parent === undefined) {
       this.rootEl = el;
       this.handler.root(el);
-    } else if (stack.length > 1) parent.kids.push(el);
+    } else if (stack.length > 1) {
+      if (parent.kids === NO_KIDS) parent.kids = [el];
+      else parent.kids.push(el);
+    }
     stack.push(el);
     this.setTextTarget(NO_TEXT.has(el.name) ? undefined : el);
   }
