@@ -12,6 +12,20 @@ const bareAmps = (s: string): string =>
   s.indexOf(BARE_AMP_MARK) === -1 ? s : s.split(BARE_AMP_MARK).join('&');
 
 /**
+ * Whether an attribute value may hold what bareAmps or cleanParsedText change: a bare-`&` mark, ESC,
+ * CSI, or the `#` of pytest's `#x1B`. A short value (nearly every attribute) is checked in one loop
+ * instead of four string searches; a long one is handed to them.
+ */
+function needsCleaning(s: string): boolean {
+  if (s.length > 64) return true;
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c === 0x23 || c === 0x1b || c === 0x9b || c === 0xfdd0) return true;
+  }
+  return false;
+}
+
+/**
  * A copy of `s` that does not point into the parser's input chunk. saxes hands out slices of its
  * chunk, and V8 keeps the whole chunk alive for any slice of 13 or more characters kept in a result:
  * without the copy every chunk of the file would stay in memory. Concatenating flattens into a new
@@ -202,7 +216,8 @@ export class JUnitTreeBuilder {
     const { attributes } = tag;
     // Cleaned once here (ANSI sequences from `&#x1B;` references, pytest's `#x1B`), not per read.
     for (const key in attributes) {
-      const value = cleanParsedText(bareAmps(attributes[key]!));
+      const raw = attributes[key]!;
+      const value = needsCleaning(raw) ? cleanParsedText(bareAmps(raw)) : raw;
       attributes[key] = INTERNED.has(key) ? this.interned.intern(value) : own(value);
     }
     // The root's children are the handler's to keep (it may push onto them); every other element
