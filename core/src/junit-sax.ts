@@ -45,6 +45,8 @@ const INTERNED = new Set(['classname', 'class', 'file', 'type', 'hostname']);
  */
 export class Interner {
   private readonly kept = new Map<string, string>();
+  /** Long values by fingerprint (see intern). */
+  private readonly long = new Map<string, string>();
   /** The last value asked for: consecutive testcases mostly share their classname. */
   private last = '';
   private lastKept = '';
@@ -55,17 +57,34 @@ export class Interner {
     if (value === this.last) return this.lastKept;
     // V8 hashes only the first 16K characters' worth: longer strings would share buckets.
     if (value.length > MAX_INTERNED_LENGTH) return owned ? value : own(value);
-    let kept = this.kept.get(value);
-    if (kept === undefined) {
-      kept = owned ? value : own(value);
-      if (this.kept.size >= this.max) this.kept.clear();
-      this.kept.set(kept, kept);
+    let kept: string | undefined;
+    if (value.length > FINGERPRINTED_LENGTH) {
+      // A fresh string is hashed over its whole length (a stack trace: thousands of characters) to
+      // be looked up: look a long one up by its length and ends instead, then compare the candidate
+      // (equal texts compare at memory speed). A different text with the same ends takes the slot.
+      const key = fingerprint(value);
+      kept = this.long.get(key);
+      if (kept !== value) {
+        kept = owned ? value : own(value);
+        if (this.long.size >= this.max) this.long.clear();
+        this.long.set(key, kept);
+      }
+    } else {
+      kept = this.kept.get(value);
+      if (kept === undefined) {
+        kept = owned ? value : own(value);
+        if (this.kept.size >= this.max) this.kept.clear();
+        this.kept.set(kept, kept);
+      }
     }
     this.last = kept;
     this.lastKept = kept;
     return kept;
   }
 }
+/** Values longer than this are interned by fingerprint. */
+const FINGERPRINTED_LENGTH = 256;
+const fingerprint = (s: string): string => `${s.length}:${s.slice(0, 40)}${s.slice(-40)}`;
 const MAX_INTERNED_LENGTH = 16 * 1024;
 
 /** An element the reader may look at: name, attributes, kept children in document order, own text. */
