@@ -6,7 +6,7 @@
 import { createReadStream } from 'node:fs';
 import { readFile, stat } from 'node:fs/promises';
 import { executionsOf, normalizeEvidence, primaryIndex } from './executions.js';
-import { testId } from './identity.js';
+import { ID_SEPARATOR, testId } from './identity.js';
 import { JUnitParseError } from './junit-errors.js';
 import { type El, Interner, JUnitTreeBuilder, XmlSyntaxError } from './junit-sax.js';
 import { firstLine, parseDurationMs, parseLine, relativeFile, trimBlankLines } from './junit-values.js';
@@ -251,7 +251,8 @@ class ReportBuilder {
     this.walker = {
       visit: (r) => {
         this.visited++;
-        this.folder.add(r);
+        // Every result is visited right after the reader made it.
+        this.folder.add(r, this.reader.lastPrefix);
       },
       reader: this.reader,
     };
@@ -368,11 +369,17 @@ function walkSuite(node: El, parent: Scope, walker: Walker): number {
   // Failure and error elements, not failing testcases: a pytest failure plus a teardown error in one
   // testcase counts 2 in pytest's `failures`+`errors`, and over-counting can only hide nothing.
   let shown = 0;
-  for (const tc of children(node, 'testcase')) {
-    shown += children(tc, 'failure').length + children(tc, 'error').length;
+  // One loop over the kids, in document order per kind as before: testcases first, then nested suites.
+  let nested = false;
+  for (const tc of node.kids) {
+    if (tc.name !== 'testcase') {
+      if (tc.name === 'testsuite') nested = true;
+      continue;
+    }
+    for (const k of tc.kids) if (k.name === 'failure' || k.name === 'error') shown++;
     walker.visit(reader.read(tc, scope));
   }
-  for (const s of children(node, 'testsuite')) shown += walkSuite(s, scope, walker);
+  if (nested) for (const s of children(node, 'testsuite')) shown += walkSuite(s, scope, walker);
   const suiteLevel = reader.suiteLevel(node, scope, shown);
   if (suiteLevel) {
     walker.visit(suiteLevel);
@@ -475,6 +482,11 @@ class CaseReader {
    * `testId(parts)` without the name: testId is `<scope>::<name>`, or the bare name without a scope,
    * so the id is this prefix followed by the name. Computed once per run of testcases of one class.
    */
+  /** The id prefix of the result read last (its id is this followed by its name). */
+  get lastPrefix(): string {
+    return this.last.prefix;
+  }
+
   private idPrefix(
     suite: string,
     classname: string,
@@ -608,21 +620,53 @@ class RepeatFolder {
     private readonly rule: RepeatRule,
   ) {}
   readonly warnings: string[] = [];
-  /** Ids seen, and the first result of each in first-seen order. */
-  private readonly seen = new Set<string>();
+  /**
+   * Ids seen, keyed by the id split at its first `::` (scope → names), and ids without one. Not a
+   * Set of whole ids: an id is the scope prefix (shared by a run of testcases) concatenated with the
+   * name, and hashing it means flattening and hashing ~100 characters per result, where a name is
+   * short and the prefix's set is found once per run of testcases. Splitting at the first `::` (as
+   * splitTestId does) makes equal ids equal keys however they were built (`a:` + `::` + `b` and
+   * `a` + `::` + `:b` are both `a:::b`), and distinct ids distinct keys.
+   */
+  private readonly scopes = new Map<string, Set<string>>();
+  private readonly bare = new Set<string>();
+  /** The last prefix added, and where its results' keys go. */
+  private lastPrefix: string | undefined;
+  private lastSet: Set<string> = this.bare;
+  /** What a key's name part starts with before the result's name: '' or ':' (see keyOf). */
+  private lastLead = '';
+  /** First results in first-seen order. */
   private readonly order: TestResult[] = [];
   /**
-   * Id → first result, built at the first repeated id: most reports have none, and one Set insert per
-   * result (its size says whether the id is new) costs half a Map lookup plus insert.
+   * Id → first result, built at the first repeated id: most reports have none.
    */
   private first: Map<string, TestResult> | undefined;
   /** Only ids seen more than once, all their tries in document order. */
   private readonly repeated = new Map<string, TestResult[]>();
 
-  add(r: TestResult): void {
-    const size = this.seen.size;
-    this.seen.add(r.id);
-    if (this.seen.size !== size) {
+  /** `prefix`: the id without the name (`r.id === prefix + r.name`), see CaseReader.idPrefix. */
+  add(r: TestResult, prefix: string): void {
+    let names: Set<string>;
+    let key: string;
+    if (prefix === '') {
+      // No scope: the name is the id, and a `::` in it splits it like any id.
+      const sep = r.name.indexOf(ID_SEPARATOR);
+      names = sep === -1 ? this.bare : this.scopeSet(r.name.slice(0, sep));
+      key = sep === -1 ? r.name : r.name.slice(sep + ID_SEPARATOR.length);
+    } else {
+      if (prefix !== this.lastPrefix) {
+        // A scope has no `::` (identity.ts) but may end in `:`: the first `::` then starts one earlier.
+        const sep = prefix.indexOf(ID_SEPARATOR);
+        this.lastSet = this.scopeSet(prefix.slice(0, sep));
+        this.lastLead = prefix.slice(sep + ID_SEPARATOR.length);
+        this.lastPrefix = prefix;
+      }
+      names = this.lastSet;
+      key = this.lastLead === '' ? r.name : this.lastLead + r.name;
+    }
+    const size = names.size;
+    names.add(key);
+    if (names.size !== size) {
       this.order.push(r);
       this.first?.set(r.id, r);
       return;
@@ -635,6 +679,15 @@ class RepeatFolder {
       if (tries) tries.push(r);
       else this.repeated.set(r.id, [prev, r]);
     }
+  }
+
+  private scopeSet(scope: string): Set<string> {
+    let names = this.scopes.get(scope);
+    if (names === undefined) {
+      names = new Set();
+      this.scopes.set(scope, names);
+    }
+    return names;
   }
 
   /** Properties of an enclosing scope that arrived after some results: they come first (lowest rank). */

@@ -12,6 +12,20 @@ const bareAmps = (s: string): string =>
   s.indexOf(BARE_AMP_MARK) === -1 ? s : s.split(BARE_AMP_MARK).join('&');
 
 /**
+ * Whether an attribute value may hold what bareAmps or cleanParsedText change: a bare-`&` mark, ESC,
+ * CSI, or the `#` of pytest's `#x1B`. A short value (nearly every attribute) is checked in one loop
+ * instead of four string searches; a long one is handed to them.
+ */
+function needsCleaning(s: string): boolean {
+  if (s.length > 64) return true;
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c === 0x23 || c === 0x1b || c === 0x9b || c === 0xfdd0) return true;
+  }
+  return false;
+}
+
+/**
  * A copy of `s` that does not point into the parser's input chunk. saxes hands out slices of its
  * chunk, and V8 keeps the whole chunk alive for any slice of 13 or more characters kept in a result:
  * without the copy every chunk of the file would stay in memory. Concatenating flattens into a new
@@ -31,6 +45,8 @@ const INTERNED = new Set(['classname', 'class', 'file', 'type', 'hostname']);
  */
 export class Interner {
   private readonly kept = new Map<string, string>();
+  /** Long values by fingerprint (see intern). */
+  private readonly long = new Map<string, string>();
   /** The last value asked for: consecutive testcases mostly share their classname. */
   private last = '';
   private lastKept = '';
@@ -41,17 +57,34 @@ export class Interner {
     if (value === this.last) return this.lastKept;
     // V8 hashes only the first 16K characters' worth: longer strings would share buckets.
     if (value.length > MAX_INTERNED_LENGTH) return owned ? value : own(value);
-    let kept = this.kept.get(value);
-    if (kept === undefined) {
-      kept = owned ? value : own(value);
-      if (this.kept.size >= this.max) this.kept.clear();
-      this.kept.set(kept, kept);
+    let kept: string | undefined;
+    if (value.length > FINGERPRINTED_LENGTH) {
+      // A fresh string is hashed over its whole length (a stack trace: thousands of characters) to
+      // be looked up: look a long one up by its length and ends instead, then compare the candidate
+      // (equal texts compare at memory speed). A different text with the same ends takes the slot.
+      const key = fingerprint(value);
+      kept = this.long.get(key);
+      if (kept !== value) {
+        kept = owned ? value : own(value);
+        if (this.long.size >= this.max) this.long.clear();
+        this.long.set(key, kept);
+      }
+    } else {
+      kept = this.kept.get(value);
+      if (kept === undefined) {
+        kept = owned ? value : own(value);
+        if (this.kept.size >= this.max) this.kept.clear();
+        this.kept.set(kept, kept);
+      }
     }
     this.last = kept;
     this.lastKept = kept;
     return kept;
   }
 }
+/** Values longer than this are interned by fingerprint. */
+const FINGERPRINTED_LENGTH = 256;
+const fingerprint = (s: string): string => `${s.length}:${s.slice(0, 40)}${s.slice(-40)}`;
 const MAX_INTERNED_LENGTH = 16 * 1024;
 
 /** An element the reader may look at: name, attributes, kept children in document order, own text. */
@@ -63,6 +96,9 @@ export interface El {
   /** Direct text and CDATA, joined; only collected where the reader reads it. */
   text: string;
 }
+
+/** The children of an element that has none kept: one shared array, frozen so a push throws. */
+const NO_KIDS = Object.freeze([]) as unknown as El[];
 
 /** Elements the reader reads; anything else (and its content) is skipped. */
 const KEPT = new Set([
@@ -199,14 +235,20 @@ export class JUnitTreeBuilder {
     const { attributes } = tag;
     // Cleaned once here (ANSI sequences from `&#x1B;` references, pytest's `#x1B`), not per read.
     for (const key in attributes) {
-      const value = cleanParsedText(bareAmps(attributes[key]!));
+      const raw = attributes[key]!;
+      const value = needsCleaning(raw) ? cleanParsedText(bareAmps(raw)) : raw;
       attributes[key] = INTERNED.has(key) ? this.interned.intern(value) : own(value);
     }
-    const el: El = { name: tag.name, attrs: attributes, kids: [], text: '' };
+    // The root's children are the handler's to keep (it may push onto them); every other element
+    // gets its own array at its first kept child: most testcases have none.
+    const el: El = { name: tag.name, attrs: attributes, kids: parent === undefined ? [] : NO_KIDS, text: '' };
     if (parent === undefined) {
       this.rootEl = el;
       this.handler.root(el);
-    } else if (stack.length > 1) parent.kids.push(el);
+    } else if (stack.length > 1) {
+      if (parent.kids === NO_KIDS) parent.kids = [el];
+      else parent.kids.push(el);
+    }
     stack.push(el);
     this.setTextTarget(NO_TEXT.has(el.name) ? undefined : el);
   }
