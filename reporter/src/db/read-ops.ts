@@ -1,5 +1,6 @@
 import { type Decision, decide, type PolicyOptions, writeMergedJUnit } from '@dozhim/core';
 import { listTests, type RunProgress, type TestQuery, type TestRow, toCoreAttempts } from '../snapshot.js';
+import { RunGoneError } from './records.js';
 import type { Repository } from './repository.js';
 
 /**
@@ -22,6 +23,8 @@ export interface ReadAnswers {
 }
 
 export function runRead(repo: Repository, req: ReadRequest): ReadAnswers[ReadRequest['op']] {
+  // Run by the worker inside one read transaction: the run is there whole in this snapshot, or gone.
+  if (!repo.runExists(req.runPk)) throw new RunGoneError();
   switch (req.op) {
     case 'summary':
       return repo.summary(req.runPk);

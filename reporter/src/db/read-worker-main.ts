@@ -4,6 +4,7 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import Database from 'better-sqlite3';
 import { type ReadRequest, runRead } from './read-ops.js';
+import { RunGoneError } from './records.js';
 import { Repository } from './repository.js';
 
 const CHUNK_BYTES = 1024 * 1024;
@@ -70,6 +71,8 @@ parentPort!.on('message', (msg: { id: number; req?: ReadRequest; next?: true; ca
       nextChunk(msg.id);
     } else parentPort!.postMessage({ id: msg.id, value });
   } catch (e) {
-    parentPort!.postMessage({ id: msg.id, failure: (e as Error)?.stack ?? String(e) });
+    // A run deleted since the route found it: an answer (404), not a worker failure.
+    if (e instanceof RunGoneError) parentPort!.postMessage({ id: msg.id, gone: true });
+    else parentPort!.postMessage({ id: msg.id, failure: (e as Error)?.stack ?? String(e) });
   }
 });

@@ -1,6 +1,7 @@
 import { Worker } from 'node:worker_threads';
 import { IdleWorker, type WorkerReply } from '../idle-worker.js';
 import { type ReadAnswers, type ReadRequest, runRead } from './read-ops.js';
+import { RunGoneError } from './records.js';
 import type { Repository } from './repository.js';
 
 /** A read's answer; `report` comes as chunks the caller pulls (see ReportStream). */
@@ -11,7 +12,7 @@ export interface ReportStream {
   cancel(): void;
 }
 
-type Reply = WorkerReply & { value?: unknown; chunk?: Uint8Array; done?: boolean };
+type Reply = WorkerReply & { value?: unknown; chunk?: Uint8Array; done?: boolean; gone?: true };
 
 /**
  * Runs the reads that grow with a run (read-ops.ts) in one worker thread with its own read-only
@@ -43,6 +44,7 @@ export class ReadWorker {
     if (!this.repo.file) return runRead(this.repo, req) as ReadAnswers[K];
     const id = this.worker.id();
     const reply = await this.worker.request(id, { id, req });
+    if (reply.gone) throw new RunGoneError();
     return reply.value as ReadAnswers[K];
   }
 
@@ -76,6 +78,10 @@ export class ReadWorker {
     } catch (e) {
       finish();
       throw e;
+    }
+    if (reply.gone) {
+      finish();
+      throw new RunGoneError();
     }
     if (reply.done) finish();
     return {

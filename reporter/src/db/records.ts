@@ -42,6 +42,18 @@ export interface StoredResult extends TestResult {
 }
 
 /** Attempt N may only be written once attempt N-1 exists: results must not skip a rerun. */
+/**
+ * The run was removed (DELETE or retention) between the route finding it and the read that grows
+ * with it: the read's own snapshot shows no run, and answers 404 as the route would have, never an
+ * empty run (which would read as "nothing failed").
+ */
+export class RunGoneError extends Error {
+  override readonly name = 'RunGoneError';
+  constructor() {
+    super('the run was deleted while it was read');
+  }
+}
+
 export class AttemptGapError extends Error {
   override readonly name = 'AttemptGapError';
   constructor(

@@ -122,6 +122,7 @@ export class Repository {
       ping: db.prepare(SQL.PING),
       writeVersion: db.prepare<[], string>(SQL.WRITE_VERSION).pluck(),
       runByKey: db.prepare<[string], RunRow>(SQL.RUN_BY_KEY),
+      runExists: db.prepare<[number]>(SQL.RUN_EXISTS).pluck(),
       insertRun: db.prepare<
         [string, string | null, string | null, string | null, string | null, string, string, string]
       >(SQL.INSERT_RUN),
@@ -460,6 +461,11 @@ export class Repository {
    */
   writeVersion(): string {
     return this.s.writeVersion.get()!;
+  }
+
+  /** Whether the run row (by internal key) is still there, e.g. in a read's own snapshot. */
+  runExists(runPk: number): boolean {
+    return this.s.runExists.get(runPk) !== undefined;
   }
 
   /** Throws when the database does not answer (health check). */

@@ -31,6 +31,7 @@ export const WRITE_VERSION =
 // --- runs
 /** (run_id) */
 export const RUN_BY_KEY = 'SELECT * FROM runs WHERE run_id = ?';
+export const RUN_EXISTS = 'SELECT 1 FROM runs WHERE pk = ?';
 /** (run_id, project, branch, commit_sha, ci_url, labels, now, now) */
 export const INSERT_RUN = `INSERT INTO runs (run_id, project, branch, commit_sha, ci_url, labels, created_at, updated_at)
   VALUES (?, ?, ?, ?, ?, ?, ?, ?)`;

@@ -3,7 +3,7 @@ import type { ErrorRequestHandler, RequestHandler } from 'express';
 import type { Logger } from 'pino';
 import { ZodError } from 'zod';
 import { storageProblemOf } from '../db/health.js';
-import { AttemptGapError, WriteConflictError } from '../db/repository.js';
+import { AttemptGapError, RunGoneError, WriteConflictError } from '../db/repository.js';
 import { ResultCapError, UploadCapError } from '../truncate.js';
 import { redactUrl } from './security.js';
 
@@ -82,6 +82,7 @@ export function toApiError(err: unknown): ApiError {
       ...(err.column === undefined ? {} : { column: err.column }),
     });
   }
+  if (err instanceof RunGoneError) return new ApiError(404, 'run_not_found', err.message);
   if (err instanceof AttemptGapError) {
     return new ApiError(409, 'attempt_gap', err.message, { runId: err.runId, attempt: err.attempt });
   }

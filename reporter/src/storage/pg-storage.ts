@@ -115,7 +115,7 @@ const PG = {
     RETENTION_SQL.deleteRun,
   ].map((q) => toPg(q).text),
   probe: 'UPDATE dozhim_schema SET version = version',
-  runExists: 'SELECT 1 FROM runs WHERE pk = $1',
+  runExists: Q.RUN_EXISTS.text,
 };
 /** Rows per multi-row INSERT: large enough to amortize the round trip, small enough for memory. */
 const BATCH_ROWS = 2000;

@@ -3,7 +3,8 @@ import type Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openDatabase } from '../../src/db/open.js';
 import { ReadWorker, type ReportStream } from '../../src/db/read-worker.js';
-import { Repository } from '../../src/db/repository.js';
+import { Repository, RunGoneError } from '../../src/db/repository.js';
+import { deleteRun } from '../../src/db/retention.js';
 import { buildReporter, tempDir } from '../helpers/server.js';
 import { replaceShard } from '../helpers/shards.js';
 
@@ -84,5 +85,25 @@ describe('ReadWorker', () => {
     partial.cancel();
     expect(await partial.next()).toBeUndefined();
     expect((await reads.read({ op: 'summary', runPk: pk })).current.totals.failed).toBe(12_000);
+  });
+
+  it('a run deleted after the route found it answers RunGoneError (404), never an empty run', async () => {
+    replaceShard(repo, 'gone', 1, 'a', [result('C::x', 'failed')], NOW);
+    const { pk } = repo.runKey('gone')!;
+    expect((await reads.read({ op: 'summary', runPk: pk })).current.failing).toEqual(['C::x']);
+    // The DELETE lands between the route's lookup (pk above) and the worker's snapshot.
+    expect(deleteRun(db, 'gone')).toBe(true);
+    for (const op of ['summary', 'decision'] as const) {
+      const req = op === 'summary' ? { op, runPk: pk } : { op, runPk: pk, options: {} };
+      await expect(reads.read(req as never)).rejects.toBeInstanceOf(RunGoneError);
+    }
+    await expect(
+      reads.read({ op: 'tests', runPk: pk, query: { status: 'failed', limit: 10 } }),
+    ).rejects.toBeInstanceOf(RunGoneError);
+    await expect(reads.report(pk, 'gone')).rejects.toBeInstanceOf(RunGoneError);
+    // The worker is still usable after those answers.
+    replaceShard(repo, 'after', 1, 'a', [result('C::y', 'passed')], NOW);
+    const after = repo.runKey('after')!.pk;
+    expect((await reads.read({ op: 'summary', runPk: after })).current.totals.passed).toBe(1);
   });
 });
