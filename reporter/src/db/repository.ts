@@ -3,7 +3,7 @@ import { countStatuses, type StatusCounts, type TestResult, type TestStatus } fr
 import type Database from 'better-sqlite3';
 import type { Statement } from 'better-sqlite3';
 import { dedupeById } from '../dedupe.js';
-import type { AttemptSummary, RunProgress } from '../snapshot.js';
+import type { RunProgress } from '../snapshot.js';
 import { checkResultCaps, DEFAULT_RESULT_CAPS, ResultCapError, type ResultCaps } from '../truncate.js';
 import type {
   AttemptPatch,
@@ -31,6 +31,7 @@ import {
   toRun,
 } from './rows.js';
 import * as SQL from './sql.js';
+import { assembleSummary } from './summary.js';
 
 export * from './records.js';
 
@@ -528,47 +529,15 @@ export class Repository {
    * at some point, and not failing now.
    */
   summary(runPk: number): RunProgress {
-    const zero = (): StatusCounts => ({ total: 0, passed: 0, failed: 0, error: 0, skipped: 0 });
-    const byAttempt = new Map<number, StatusCounts>();
-    for (const { attempt, sev, n } of this.s.attemptCounts.all(runPk)) {
-      const c = byAttempt.get(attempt) ?? zero();
-      byAttempt.set(attempt, c);
-      c[statusOf(sev)] += n;
-      c.total += n;
-    }
-    const shards = this.s.shardsWithCounts.all(runPk);
-    const attempts = this.attempts(runPk).map(
-      (rec): AttemptSummary => ({
-        ...rec,
-        counts: byAttempt.get(rec.attempt) ?? zero(),
-        shards: shards
-          .filter((s) => s.attempt === rec.attempt)
-          .map((s) => ({
-            name: s.name,
-            uploadedAt: s.uploadedAt,
-            counts: {
-              total: s.passed + s.failed + s.error + s.skipped,
-              passed: s.passed,
-              failed: s.failed,
-              error: s.error,
-              skipped: s.skipped,
-            },
-          })),
-      }),
-    );
-    const failing = this.failingIds(runPk);
-    const failingSet = new Set(failing);
-    const flaky = [...new Set([...this.s.everFailedIds.all(runPk), ...this.s.evidenceIds.all(runPk)])]
-      .filter((id) => !failingSet.has(id))
-      .sort();
-    const totals = { ...zero(), flaky: flaky.length };
-    const current = this.s.currentCounts.get(runPk);
-    for (const status of ['skipped', 'passed', 'failed', 'error'] as const) {
-      const n = current?.[status] ?? 0;
-      totals[status] = n;
-      totals.total += n;
-    }
-    return { attempts, current: { failing, flaky, totals } };
+    return assembleSummary({
+      attemptCounts: this.s.attemptCounts.all(runPk),
+      shards: this.s.shardsWithCounts.all(runPk),
+      attempts: this.attempts(runPk),
+      failing: this.failingIds(runPk),
+      everFailed: this.s.everFailedIds.all(runPk),
+      evidence: this.s.evidenceIds.all(runPk),
+      current: this.s.currentCounts.get(runPk),
+    });
   }
 
   /** A page of one attempt's records, ordered by (test id, shard), after the given key. */

@@ -31,6 +31,7 @@ import {
   toRun,
 } from '../db/rows.js';
 import * as SQL from '../db/sql.js';
+import { assembleSummary } from '../db/summary.js';
 import { ApiError, storageError } from '../http/errors.js';
 import {
   inThreadParser,
@@ -38,7 +39,7 @@ import {
   type ParseRequest,
   type StoreTarget,
 } from '../parse/junit-parser.js';
-import { type AttemptSummary, dedupeById, listTests, type RunProgress, toCoreAttempts } from '../snapshot.js';
+import { dedupeById, listTests, type RunProgress, toCoreAttempts } from '../snapshot.js';
 import { checkResultCaps, checkUploadCaps, DEFAULT_RESULT_CAPS, type ResultCaps } from '../truncate.js';
 import { forUpdate, orIgnore, type PgStatement, toPg, toPgBatchInsert } from './dialect.js';
 import { migratePg } from './pg-migrations.js';
@@ -128,7 +129,6 @@ const types = {
   }) as typeof pg.types.getTypeParser,
 };
 
-const SEVERITY_ORDER = ['skipped', 'passed', 'failed', 'error'] as const;
 
 type Db = pg.ClientBase;
 
@@ -687,56 +687,16 @@ export class PgStorage implements Storage {
 
   /** The run summary by SQL: the same queries and the same assembly as Repository.summary(). */
   private async summary(c: Db, runPk: number): Promise<RunProgress> {
-    const zero = (): StatusCounts => ({ total: 0, passed: 0, failed: 0, error: 0, skipped: 0 });
-    const byAttempt = new Map<number, StatusCounts>();
-    for (const { attempt, sev, n } of (await c.query(Q.ATTEMPT_COUNTS.text, [runPk])).rows as {
-      attempt: number;
-      sev: number;
-      n: number;
-    }[]) {
-      const counts = byAttempt.get(attempt) ?? zero();
-      byAttempt.set(attempt, counts);
-      counts[SEVERITY_ORDER[sev]!] += n;
-      counts.total += n;
-    }
-    const shards = (await c.query(Q.SHARDS_WITH_COUNTS.text, [runPk])).rows as (ShardRecord & {
-      passed: number;
-      failed: number;
-      error: number;
-      skipped: number;
-    })[];
-    const attempts = ((await c.query(Q.ATTEMPTS.text, [runPk])).rows as AttemptRow[]).map(toAttempt).map(
-      (rec): AttemptSummary => ({
-        ...rec,
-        counts: byAttempt.get(rec.attempt) ?? zero(),
-        shards: shards
-          .filter((s) => s.attempt === rec.attempt)
-          .map((s) => ({
-            name: s.name,
-            uploadedAt: s.uploadedAt,
-            counts: {
-              total: s.passed + s.failed + s.error + s.skipped,
-              passed: s.passed,
-              failed: s.failed,
-              error: s.error,
-              skipped: s.skipped,
-            },
-          })),
-      }),
-    );
-    const failing = await this.failing(runPk, c);
-    const failingSet = new Set(failing);
-    const ever = pluck<string>(await c.query(Q.EVER_FAILED_IDS.text, [runPk]));
-    const evidence = pluck<string>(await c.query(Q.EVIDENCE_IDS.text, [runPk]));
-    const flaky = [...new Set([...ever, ...evidence])].filter((id) => !failingSet.has(id)).sort();
-    const totals = { ...zero(), flaky: flaky.length };
-    const current = first<Record<string, number | null>>(await c.query(Q.CURRENT_COUNTS.text, [runPk]));
-    for (const status of SEVERITY_ORDER) {
-      const n = current?.[status] ?? 0;
-      totals[status] = n;
-      totals.total += n;
-    }
-    return { attempts, current: { failing, flaky, totals } };
+    const rows = async <T>(q: PgStatement) => (await c.query(q.text, [runPk])).rows as T[];
+    return assembleSummary({
+      attemptCounts: await rows(Q.ATTEMPT_COUNTS),
+      shards: await rows(Q.SHARDS_WITH_COUNTS),
+      attempts: (await rows<AttemptRow>(Q.ATTEMPTS)).map(toAttempt),
+      failing: await this.failing(runPk, c),
+      everFailed: pluck<string>(await c.query(Q.EVER_FAILED_IDS.text, [runPk])),
+      evidence: pluck<string>(await c.query(Q.EVIDENCE_IDS.text, [runPk])),
+      current: first<Record<string, number | null>>(await c.query(Q.CURRENT_COUNTS.text, [runPk])),
+    });
   }
 
   /** Attempts, shards and results of a run as core attempts (the reads that fold with runState). */
