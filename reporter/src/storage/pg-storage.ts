@@ -129,7 +129,6 @@ const types = {
   }) as typeof pg.types.getTypeParser,
 };
 
-
 type Db = pg.ClientBase;
 
 const first = <T>(r: pg.QueryResult): T | undefined => r.rows[0] as T | undefined;
