@@ -110,8 +110,10 @@ export const MIGRATIONS: readonly string[] = [
   // being in the table and two indexes, suite/classname/name on every row).
   // - tests: one row per (run, test id) with the test's identity, so results and every index over
   //   them hold an integer test key (results_current, results_failing, the shard's UNIQUE are
-  //   integer-only). classname and name NULL: the id is classname '::' name and the classname has
-  //   no '::' (core's testId for a test without file/project); suite NULL: equal to the classname.
+  //   integer-only). classname and name NULL: the id is classname '::' name and the id's first '::'
+  //   ends the classname (core's testId for a test without file/project); suite NULL: equal to the
+  //   classname. (Amended before any release: "no '::' in the classname" let `Login:` + `::` + `x`
+  //   decode as `Login` + `:x`.)
   //   rows.ts encodeTestIdentity/decodeTestIdentity are the rule.
   // - results.suite/classname/name: NULL when equal to the test's (decoded) identity; set only for a
   //   record whose identity differs from the first one stored for its id, so reads stay exact.
@@ -172,7 +174,7 @@ export const MIGRATIONS: readonly string[] = [
   -- classname as stored.
   UPDATE tests SET suite = NULL WHERE suite = classname;
   UPDATE tests SET classname = NULL, name = NULL
-    WHERE test_id = classname || '::' || name AND instr(classname, '::') = 0;
+    WHERE test_id = classname || '::' || name AND instr(test_id, '::') = length(classname) + 1;
   DROP TABLE results;
   ALTER TABLE results_v4 RENAME TO results;
   CREATE INDEX results_current ON results (run_pk, test_pk, attempt_no, status);

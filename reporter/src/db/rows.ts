@@ -101,9 +101,11 @@ export interface TestIdentity {
 
 /**
  * The `tests` row's columns for an identity, so the common case stores the id only: classname and
- * name NULL when the id is `classname::name` with no `::` in the classname (core testId of a test
- * without file or project: the id's first `::` then ends the classname), suite NULL when equal to
- * the classname. decodeTestIdentity is its exact inverse.
+ * name NULL when the id is `classname::name` and the id's first `::` ends the classname (core testId
+ * of a test without file or project), which is what decodeTestIdentity splits at; suite NULL when
+ * equal to the classname. decodeTestIdentity is its exact inverse: a classname that contains `::`,
+ * or ends in `:` (`Login:` + `::` + `works` is `Login:::works`, whose first `::` ends `Login`), is
+ * stored as given.
  */
 export function encodeTestIdentity(
   id: string,
@@ -117,7 +119,7 @@ export function encodeTestIdentity(
     id.charCodeAt(c.length + 1) === 58 &&
     id.startsWith(c) &&
     id.endsWith(t.name) &&
-    !c.includes('::');
+    id.indexOf('::') === c.length;
   return {
     suite: t.suite === t.classname ? null : t.suite,
     classname: derived ? null : t.classname,

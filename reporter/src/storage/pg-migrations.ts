@@ -145,7 +145,7 @@ export const PG_MIGRATIONS: readonly string[] = [
     FROM results r JOIN tests t ON t.run_pk = r.run_pk AND t.test_id = r.test_id;
   UPDATE tests SET suite = NULL WHERE suite = classname;
   UPDATE tests SET classname = NULL, name = NULL
-    WHERE test_id = classname || '::' || name AND strpos(classname, '::') = 0;
+    WHERE test_id = classname || '::' || name AND strpos(test_id, '::') = length(classname) + 1;
   DROP TABLE results;
   ALTER TABLE results_v4 RENAME TO results;
   SELECT setval(pg_get_serial_sequence('results', 'pk'), coalesce((SELECT max(pk) FROM results), 0) + 1, false);

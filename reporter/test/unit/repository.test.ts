@@ -142,6 +142,8 @@ describe('Repository', () => {
       result('opaque-id-1', 'error', { suite: 's\u{1F600}', classname: 'K\u0301', name: 'n\u{1F600}' }),
       // empty classname
       result('::bare', 'skipped', { suite: '', classname: '', name: 'bare' }),
+      // a classname ending in ':' — the id's first '::' ends at `Login`, not at `Login:`
+      result('Login:::works', 'failed', { suite: 'Login:', classname: 'Login:', name: 'works' }),
     ];
     replaceShard(repo, 'ident', 1, 'a', rows, NOW);
     // The same ids again in another shard and attempt, with other identities: kept per record.
@@ -185,9 +187,9 @@ describe('Repository', () => {
     });
     // The attempt page, the failing set and the report read the same identities.
     expect(repo.attemptPage({ runPk: pk, attempt: 1, filter: 'all', limit: 100 }).map((r) => r.name)).toEqual(
-      ['bare', 'c::d', 'c::d!', 'shouldPay', 'shouldPay!', 't', 't!', 'n\u{1F600}'],
+      ['bare', 'works', 'c::d', 'c::d!', 'shouldPay', 'shouldPay!', 't', 't!', 'n\u{1F600}'],
     );
-    expect(repo.failingIds(pk)).toEqual(['a.B::c::d', 'opaque-id-1']);
+    expect(repo.failingIds(pk)).toEqual(['Login:::works', 'a.B::c::d', 'opaque-id-1']);
   });
 
   it('failingIds (SQL) equals core runState().failing on random multi-attempt, multi-shard runs', () => {
@@ -364,12 +366,13 @@ describe('Repository', () => {
     old.pragma('user_version = 3');
     old.exec(`INSERT INTO runs (run_id, created_at, updated_at) VALUES ('v3', 'x', 'x');
       INSERT INTO attempts (run_pk, number, created_at, updated_at) VALUES (1, 1, 'x', 'x'), (1, 2, 'x', 'x');
-      INSERT INTO shards (attempt_pk, name, uploaded_at, passed, failed) VALUES (1, 'a', 'x', 1, 2), (1, 'b', 'x', 1, 0), (2, 'a', 'x', 1, 0);
+      INSERT INTO shards (attempt_pk, name, uploaded_at, passed, failed) VALUES (1, 'a', 'x', 2, 2), (1, 'b', 'x', 1, 0), (2, 'a', 'x', 1, 0);
       INSERT INTO property_sets (hash, json) VALUES ('h', '{"k":"v"}');
       INSERT INTO results (shard_pk, run_pk, attempt_no, test_id, suite, classname, name, status, property_set, retries, file, line)
         VALUES (1, 1, 1, 'C::flaky', 'C', 'C', 'flaky', 'failed', 1, NULL, 'c.py', 3),
                (1, 1, 1, 'C::still', 'S', 'C', 'still', 'failed', NULL, NULL, NULL, NULL),
                (1, 1, 1, 'C::ok', 'C', 'C', 'ok', 'passed', NULL, '[{"kind":"flakyFailure","message":"m"}]', NULL, NULL),
+               (1, 1, 1, 'Login:::works', 'Login:', 'Login:', 'works', 'passed', NULL, NULL, NULL, NULL),
                (2, 1, 1, 'C::still', 'S2', 'C2', 'still2', 'passed', NULL, NULL, NULL, NULL),
                (3, 1, 2, 'C::flaky', 'C', 'C', 'flaky', 'passed', NULL, NULL, NULL, NULL);`);
     old.close();
@@ -387,6 +390,7 @@ describe('Repository', () => {
         [1, 'a', 'C::flaky', 'C', 'C', 'flaky', 'failed'],
         [1, 'a', 'C::still', 'S', 'C', 'still', 'failed'],
         [1, 'a', 'C::ok', 'C', 'C', 'ok', 'passed'],
+        [1, 'a', 'Login:::works', 'Login:', 'Login:', 'works', 'passed'],
         [1, 'b', 'C::still', 'S2', 'C2', 'still2', 'passed'],
         [2, 'a', 'C::flaky', 'C', 'C', 'flaky', 'passed'],
       ].sort(),
