@@ -93,6 +93,10 @@ async function copyAll(source: Database.Database, pool: pg.Pool): Promise<Record
     if (held.length > 0)
       throw new Error(`the target database already holds ${held.join(', ')}; migrate into an empty one`);
     const counts: Record<string, number> = {};
+    // One read transaction over every table: a reporter still writing the file (WAL) cannot make
+    // the copy hold a result whose test or shard row was copied before it changed.
+    source.exec('BEGIN');
+    source.prepare('SELECT count(*) FROM runs').get();
     for (const table of TABLES) {
       const columns = (source.pragma(`table_info(${table})`) as { name: string }[]).map((c) => c.name);
       const list = columns.join(', ');
@@ -117,9 +121,22 @@ async function copyAll(source: Database.Database, pool: pg.Pool): Promise<Record
       );
       counts[table] = n;
     }
+    source.exec('COMMIT');
+    // Reads join results to their test and shard rows: a result without either would vanish from
+    // every answer (a failure included). Refuse to commit such a copy.
+    const orphans = (
+      await c.query(
+        `SELECT count(*) AS n FROM results r
+         WHERE NOT EXISTS (SELECT 1 FROM tests t WHERE t.pk = r.test_pk)
+            OR NOT EXISTS (SELECT 1 FROM shards s WHERE s.pk = r.shard_pk)`,
+      )
+    ).rows[0] as { n: number };
+    if (Number(orphans.n) > 0)
+      throw new Error(`${orphans.n} results of the copy have no test or shard row; nothing was migrated`);
     await c.query('COMMIT');
     return counts;
   } catch (e) {
+    if (source.inTransaction) source.exec('ROLLBACK');
     await c.query('ROLLBACK').catch(() => undefined);
     throw e;
   } finally {
