@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { StatusCounts } from './results.js';
+import { MAX_INT32, StatusCounts } from './results.js';
 import { Run } from './runs.js';
 
 /** Attempt-level bodies: the PATCH of an attempt's metadata, and the run view with its attempts. */
@@ -20,11 +20,11 @@ const isoTime = z.iso.datetime({ offset: true });
 /** PATCH /api/v1/runs/:runId/attempts/:attempt request (creates the attempt; given fields replace). */
 export const AttemptPatchBody = z
   .object({
-    threads: z.number().int().min(1).optional(),
-    selectedCount: z.number().int().min(0).optional(),
+    threads: z.number().int().min(1).max(MAX_INT32).optional(),
+    selectedCount: z.number().int().min(0).max(MAX_INT32).optional(),
     startedAt: isoTime.optional(),
     finishedAt: isoTime.optional(),
-    exitCode: z.number().int().optional(),
+    exitCode: z.number().int().min(-MAX_INT32).max(MAX_INT32).optional(),
     decision: StoredDecision.optional(),
     shardTotal: z
       .number()

@@ -24,6 +24,11 @@ export type UploadResponse = z.infer<typeof UploadResponse>;
 
 /** Identity texts: generous (hostile parametrized names exist); the body size limit bounds the rest. */
 const ident = () => z.string().max(MAX_IDENT_CHARS);
+/**
+ * Largest integer a count, line or thread number may be: PostgreSQL stores them as `integer`, so a
+ * larger one would fail the insert (a 500) where it must be a 400 (SQLite would have stored it).
+ */
+export const MAX_INT32 = 2 ** 31 - 1;
 
 /** A failed try recorded with the result (Surefire flaky and rerun elements, in-run retries). */
 export const RetryEvidenceInput = z
@@ -65,7 +70,7 @@ export const ResultInput = z
       .string()
       .optional()
       .meta({ description: 'Truncated (head and tail kept) to 64 KiB when stored.' }),
-    line: z.number().int().nonnegative().optional(),
+    line: z.number().int().nonnegative().max(MAX_INT32).optional(),
     properties: z.record(z.string(), z.string()).optional(),
     retries: z.array(RetryEvidenceInput).max(100).optional().meta({
       description: 'Other failed tries of the test in this attempt; a passing result with some is flaky.',

@@ -581,6 +581,20 @@ describe.each(backends())('$name backend', (backend) => {
       }
     });
 
+    it('a number past 32 bits → 400 on both backends (PostgreSQL stores integer), not a 500', async () => {
+      const big = 2 ** 31;
+      const url = `${runPath(base, 'big-ints')}/attempts/1`;
+      for (const body of [{ threads: big }, { selectedCount: big }, { exitCode: big }]) {
+        await rejects('big-ints', url, json('PATCH', body), 400, 'validation_failed');
+      }
+      const results = { results: [{ classname: 'C', name: 'n', status: 'passed', line: big }] };
+      await rejects('big-ints', `${url}/results`, json('POST', results), 400, 'validation_failed');
+      // The largest that fits is stored.
+      const ok = await call(url, json('PATCH', { threads: big - 1 }));
+      expect(ok.status, ok.text).toBe(200);
+      expect(ok.body.threads).toBe(big - 1);
+    });
+
     it('an attempt that skips one → 409', async () => {
       await rejects('gap-run', junitUrl(base, 'gap-run', 2), xml(good), 409, 'attempt_gap');
     });
