@@ -264,8 +264,8 @@ export class ReporterClient {
     const { resultFromTestRow } = await this.schemas();
     const what = `GET tests of attempt ${attempt} of run ${runId}`;
     const out: TestResult[] = [];
-    const ids = new Set<string>();
-    const rows = new Set<string>();
+    /** Test id → the shards of its rows so far (almost always one). */
+    const shardsOf = new Map<string, string[]>();
     const cursors = new Set<string>();
     let cursor: string | null = null;
     for (let page = 0; ; page++) {
@@ -287,12 +287,11 @@ export class ReporterClient {
           throw new ReporterInconsistentError(`${what}: a row of attempt ${row.attempt} (${row.id})`);
         }
         // The listing has one row per (test id, shard); the same row twice is a cursor gone wrong.
-        const key = JSON.stringify([row.id, row.shard]);
-        if (rows.has(key)) {
+        const shards = shardsOf.get(row.id);
+        if (shards === undefined) shardsOf.set(row.id, [row.shard]);
+        else if (shards.includes(row.shard)) {
           throw new ReporterInconsistentError(`${what}: row ${row.id} of shard ${row.shard} listed twice`);
-        }
-        rows.add(key);
-        ids.add(row.id);
+        } else shards.push(row.shard);
         out.push(resultFromTestRow(row));
       }
       cursor = res.data.nextCursor;
@@ -300,9 +299,9 @@ export class ReporterClient {
       if (cursors.has(cursor)) throw new ReporterInconsistentError(`${what}: cursor ${cursor} repeated`);
       cursors.add(cursor);
     }
-    if (ids.size !== expectedIds) {
+    if (shardsOf.size !== expectedIds) {
       throw new ReporterInconsistentError(
-        `${what}: the pages list ${ids.size} tests, the run detail ${expectedIds} (the run changed between the reads?)`,
+        `${what}: the pages list ${shardsOf.size} tests, the run detail ${expectedIds} (the run changed between the reads?)`,
       );
     }
     return out;
