@@ -1,51 +1,18 @@
 import type { TestResult } from '@dozhim/core';
-import { AttemptPatchBody, ResultsBody, RunMetaBody } from '@dozhim/core/wire';
-import type { AxiosInstance, AxiosRequestConfig } from 'axios';
+import { AttemptPatchBody, ResultsBody, RunMetaBody, RunsPage, TestsPage } from '@dozhim/core/wire';
 import { describe, expect, it } from 'vitest';
 import { sampleAttempt, sampleRun, sampleTestRow } from '../../core/test/wire-samples.js';
 import {
   ReporterBadResponseError,
-  ReporterClient,
   ReporterHttpError,
+  ReporterInconsistentError,
   ReporterUnavailableError,
 } from '../src/store/reporter-client.js';
+import { type Answer, client } from './fake-reporter-http.js';
 
 // The client against a fake HTTP layer: every answer it takes is parsed with the wire contract
 // (@dozhim/core/wire); what it sends is what the reporter's request schemas accept. The real
 // reporter's answers are checked against the same schemas in reporter/test/e2e/wire-contract.test.ts.
-
-type Answer = { status: number; data: unknown };
-interface Sent {
-  method: string;
-  url: string;
-  params?: unknown;
-  data?: unknown;
-}
-
-function client(answer: (config: Sent) => Answer): { reporter: ReporterClient; sent: Sent[] } {
-  const sent: Sent[] = [];
-  const request = async (config: AxiosRequestConfig) => {
-    const c = {
-      method: config.method ?? 'GET',
-      url: config.url ?? '',
-      params: config.params,
-      data: config.data,
-    };
-    sent.push(c);
-    return answer(c);
-  };
-  let clock = 0;
-  const reporter = new ReporterClient({
-    baseUrl: 'http://127.0.0.1:9',
-    budgetMs: 1000,
-    http: async () => ({ request }) as unknown as AxiosInstance,
-    sleep: async (ms) => {
-      clock += ms;
-    },
-    now: () => clock,
-  });
-  return { reporter, sent };
-}
 
 const run = sampleRun({ try: 3 });
 const row = sampleTestRow({ line: 12, retries: [{ kind: 'flakyFailure', message: 'timeout' }] });
@@ -98,7 +65,7 @@ describe('ReporterClient parses every answer with the wire contract', () => {
           }
         : { status: 200, data: { data: [row], nextCursor: 'c1' } },
     );
-    const results = await reporter.attemptTests('r1', 1);
+    const results = await reporter.attemptTests('r1', 1, 2);
     expect(sent).toHaveLength(2);
     expect(results).toEqual<TestResult[]>([
       {
@@ -133,25 +100,24 @@ describe('ReporterClient parses every answer with the wire contract', () => {
         status: 200,
         data: { data: [{ ...row, status }], nextCursor: null },
       }));
-      await expect(reporter.attemptTests('r1', 1)).rejects.toThrow(/data\.0\.status/);
+      await expect(reporter.attemptTests('r1', 1, 1)).rejects.toThrow(/data\.0\.status/);
     }
     // Retry evidence of an unknown kind would otherwise hide that a pass came after a failure.
     const { reporter } = client(() => ({
       status: 200,
       data: { data: [{ ...row, retries: [{ kind: 'oops' }] }], nextCursor: null },
     }));
-    await expect(reporter.attemptTests('r1', 1)).rejects.toBeInstanceOf(ReporterBadResponseError);
+    await expect(reporter.attemptTests('r1', 1, 1)).rejects.toBeInstanceOf(ReporterBadResponseError);
   });
 
   it('404: "no such run" only when the reporter says run_not_found; any other 404 is a wrong URL', async () => {
     const known = client(() => notFound('run_not_found')).reporter;
     expect(await known.getRun('r1')).toBeUndefined();
-    expect(await known.failedTests('r1')).toEqual([]);
     expect(await known.reportXml('r1')).toBeUndefined();
     // The fooling input: a proxy's or another service's 404 must not read as "nothing failed".
     for (const answer of [notFound('not_found'), { status: 404, data: '<html>Not Found</html>' }]) {
       const wrong = client(() => answer).reporter;
-      const e = await wrong.failedTests('r1').catch((err: unknown) => err);
+      const e = await wrong.getRun('r1').catch((err: unknown) => err);
       expect(e).toBeInstanceOf(ReporterHttpError);
       expect((e as ReporterHttpError).status).toBe(404);
     }
@@ -232,5 +198,86 @@ describe('ReporterClient parses every answer with the wire contract', () => {
       exitCode: 1,
       decision: { action: 'retry', line: 'RETRY' },
     });
+  });
+});
+
+describe('ReporterClient takes the pages of an attempt only when they fit the run detail', () => {
+  const page = (data: unknown[], nextCursor: unknown = null): Answer => ({
+    status: 200,
+    data: { data, nextCursor },
+  });
+  const failing = sampleTestRow({ id: 'a::f', name: 'f', status: 'failed', message: 'boom' });
+  const inconsistent = (p: Promise<unknown>) => p.catch((e: unknown) => e);
+
+  it('as many test ids as counts.total: taken; fewer or more is an error, never "nothing failed"', async () => {
+    expect(await client(() => page([failing])).reporter.attemptTests('r1', 1, 1)).toHaveLength(1);
+    // The fooling inputs: the run deleted or a new try started after getRun (an empty listing of
+    // attempt 1, which would read as all green), a shard missing from the pages, one extra.
+    for (const [rows, expected] of [
+      [[], 1],
+      [[], 40],
+      [[failing], 2],
+      [[failing, row], 1],
+    ] as const) {
+      const e = await inconsistent(client(() => page([...rows])).reporter.attemptTests('r1', 1, expected));
+      expect(e, `${rows.length} rows for ${expected}`).toBeInstanceOf(ReporterInconsistentError);
+      // An outage to the callers: local mode for a run, exit 7 for a query.
+      expect(e).toBeInstanceOf(ReporterBadResponseError);
+      expect((e as Error).message).toContain(
+        `the pages list ${rows.length} tests, the run detail ${expected}`,
+      );
+    }
+  });
+
+  it('a test id in two shards counts once, as counts.total counts it', async () => {
+    const twice = [failing, { ...failing, shard: '2/2', status: 'passed', message: null }];
+    expect(await client(() => page(twice)).reporter.attemptTests('r1', 1, 1)).toHaveLength(2);
+    await expect(client(() => page(twice)).reporter.attemptTests('r1', 1, 2)).rejects.toBeInstanceOf(
+      ReporterInconsistentError,
+    );
+  });
+
+  it('a row of another attempt is refused, even when the count fits', async () => {
+    const { reporter } = client(() => page([{ ...failing, attempt: 2 }]));
+    await expect(reporter.attemptTests('r1', 1, 1)).rejects.toThrow(
+      /GET tests of attempt 1 of run r1: a row of attempt 2 \(a::f\)/,
+    );
+  });
+
+  it('nextCursor "" is not the contract (it would quietly end the paging)', async () => {
+    const e = await inconsistent(client(() => page([failing], '')).reporter.attemptTests('r1', 1, 1));
+    expect(e).toBeInstanceOf(ReporterBadResponseError);
+    expect((e as Error).message).toMatch(/nextCursor: /);
+    // A cursor is any non-empty string; null ends the paging.
+    expect(TestsPage.safeParse({ data: [], nextCursor: 'x' }).success).toBe(true);
+    expect(RunsPage.safeParse({ data: [], nextCursor: '' }).success).toBe(false);
+  });
+
+  it('a cursor that does not advance is an error after one repeat, not duplicated data', async () => {
+    // Same cursor with new rows each time: caught by the cursor; same rows under new cursors: by the rows.
+    let n = 0;
+    const same = client(() => page([{ ...failing, id: `t${n++}` }], 'c1'));
+    await expect(same.reporter.attemptTests('r1', 1, 2)).rejects.toThrow(/cursor c1 repeated/);
+    expect(same.sent).toHaveLength(2);
+    const again = client(() => page([failing], `c${n++}`));
+    await expect(again.reporter.attemptTests('r1', 1, 1)).rejects.toThrow(
+      /row a::f of shard default listed twice/,
+    );
+    expect(again.sent).toHaveLength(2);
+  });
+
+  it('a listing with no last page within the cap is an error; the cursor is sent back as given', async () => {
+    const { reporter, sent } = client(({ params }) => {
+      const at = Number((params as { cursor?: string }).cursor ?? 0);
+      return page([{ ...failing, id: `t${at}` }], String(at + 1));
+    });
+    await expect(reporter.attemptTests('r1', 1, 10_000)).rejects.toThrow(/no last page after 10000 pages/);
+    expect(sent).toHaveLength(10_000);
+    expect(sent[1]!.params).toEqual({ status: 'all', attempt: 1, limit: 1000, cursor: '1' });
+  });
+
+  it('a 404 on a page (the run deleted after getRun) is an error, not an empty attempt', async () => {
+    const { reporter } = client(() => notFound('run_not_found'));
+    await expect(reporter.attemptTests('r1', 1, 0)).rejects.toThrow(/404, the run is gone/);
   });
 });

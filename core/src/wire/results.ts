@@ -111,8 +111,9 @@ export const TestRow = z
   .meta({ id: 'TestRow' });
 export type TestRow = z.infer<typeof TestRow>;
 
+/** `nextCursor`: null on the last page, else a non-empty cursor ("" would quietly end a client's paging). */
 export const TestsPage = z
-  .object({ data: z.array(TestRow), nextCursor: z.string().nullable() })
+  .object({ data: z.array(TestRow), nextCursor: z.string().min(1).nullable() })
   .meta({ id: 'TestsPage' });
 export type TestsPage = z.infer<typeof TestsPage>;
 

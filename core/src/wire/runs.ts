@@ -53,6 +53,6 @@ export type NewTryResponse = z.infer<typeof NewTryResponse>;
 
 /** GET /api/v1/runs response. */
 export const RunsPage = z
-  .object({ data: z.array(Run), nextCursor: z.string().nullable() })
+  .object({ data: z.array(Run), nextCursor: z.string().min(1).nullable() })
   .meta({ id: 'RunsPage' });
 export type RunsPage = z.infer<typeof RunsPage>;

@@ -32,7 +32,15 @@ export class ReporterUnavailableError extends Error {
  * a command that runs tests), never taken as data; not retried.
  */
 export class ReporterBadResponseError extends ReporterUnavailableError {
-  override readonly name = 'ReporterBadResponseError';
+  override readonly name: string = 'ReporterBadResponseError';
+}
+
+/**
+ * Answers that do not fit together: the pages of an attempt disagree with the run detail read just
+ * before (the run changed in between, or the paging is broken). Reading the run again may fit.
+ */
+export class ReporterInconsistentError extends ReporterBadResponseError {
+  override readonly name = 'ReporterInconsistentError';
 }
 
 /** A definite answer from the reporter that is not success (4xx): retrying will not help. */
@@ -61,6 +69,9 @@ export interface ReporterClientOptions {
 
 /** Results per request: keeps bodies well under the reporter's size limit for suites of any size. */
 const UPLOAD_BATCH = 2000;
+/** Rows per page of a listing, and the page cap: 10 million rows, 5x the reporter's default run cap. */
+const PAGE_SIZE = 1000;
+const MAX_PAGES = 10_000;
 
 export class ReporterClient {
   private axios: Promise<AxiosInstance> | undefined;
@@ -240,35 +251,60 @@ export class ReporterClient {
     return (await this.call({ method: 'GET', url: ReporterClient.runPath(runId) }, (w) => w.RunDetail)).data;
   }
 
-  /** All results of one attempt (every page), as the listing carries them. */
-  async attemptTests(runId: string, attempt: number): Promise<TestResult[]> {
+  /**
+   * All results of one attempt (every page), as the listing carries them, checked against
+   * `expectedIds`: the attempt's `counts.total` in the run detail the caller read (one per test id).
+   * The pages are separate requests, not one snapshot: a run deleted, a new try started or a shard
+   * uploaded in between would make them empty or partial, and an empty attempt 1 reads as "nothing
+   * failed". So any page that does not fit (a 404, a row of another attempt, a repeated cursor or
+   * row, no last page within the cap, another number of test ids) is a ReporterInconsistentError,
+   * never data.
+   */
+  async attemptTests(runId: string, attempt: number, expectedIds: number): Promise<TestResult[]> {
     const { resultFromTestRow } = await this.schemas();
+    const what = `GET tests of attempt ${attempt} of run ${runId}`;
     const out: TestResult[] = [];
+    /** Test id → the shards of its rows so far (almost always one). */
+    const shardsOf = new Map<string, string[]>();
+    const cursors = new Set<string>();
     let cursor: string | null = null;
-    for (let page = 0; page < 10_000; page++) {
+    for (let page = 0; ; page++) {
+      if (page === MAX_PAGES) {
+        throw new ReporterInconsistentError(`${what}: no last page after ${MAX_PAGES} pages`);
+      }
       const res: { data: TestsPage | undefined } = await this.call(
         {
           method: 'GET',
           url: `${ReporterClient.runPath(runId)}/tests`,
-          params: { status: 'all', attempt, limit: 1000, ...(cursor ? { cursor } : {}) },
+          params: { status: 'all', attempt, limit: PAGE_SIZE, ...(cursor !== null ? { cursor } : {}) },
         },
         (w) => w.TestsPage,
       );
-      // A 404 here: the run vanished between two reads; nothing of this attempt is known.
-      const body: TestsPage = required(res.data, `GET tests of attempt ${attempt}`);
-      out.push(...body.data.map(resultFromTestRow));
-      cursor = body.nextCursor;
-      if (!cursor) break;
+      // The run was just read: a 404 now means it vanished in between.
+      if (res.data === undefined) throw new ReporterInconsistentError(`${what}: 404, the run is gone`);
+      for (const row of res.data.data) {
+        if (row.attempt !== attempt) {
+          throw new ReporterInconsistentError(`${what}: a row of attempt ${row.attempt} (${row.id})`);
+        }
+        // The listing has one row per (test id, shard); the same row twice is a cursor gone wrong.
+        const shards = shardsOf.get(row.id);
+        if (shards === undefined) shardsOf.set(row.id, [row.shard]);
+        else if (shards.includes(row.shard)) {
+          throw new ReporterInconsistentError(`${what}: row ${row.id} of shard ${row.shard} listed twice`);
+        } else shards.push(row.shard);
+        out.push(resultFromTestRow(row));
+      }
+      cursor = res.data.nextCursor;
+      if (cursor === null) break;
+      if (cursors.has(cursor)) throw new ReporterInconsistentError(`${what}: cursor ${cursor} repeated`);
+      cursors.add(cursor);
+    }
+    if (shardsOf.size !== expectedIds) {
+      throw new ReporterInconsistentError(
+        `${what}: the pages list ${shardsOf.size} tests, the run detail ${expectedIds} (the run changed between the reads?)`,
+      );
     }
     return out;
-  }
-
-  async failedTests(runId: string): Promise<string[]> {
-    const res = await this.call(
-      { method: 'GET', url: `/failedTests/${encodeURIComponent(runId)}` },
-      (w) => w.FailedTests,
-    );
-    return res.data?.data ?? [];
   }
 
   async reportXml(runId: string): Promise<string | undefined> {

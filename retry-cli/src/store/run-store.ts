@@ -3,7 +3,12 @@ import { attemptReported, type TestResult } from '@dozhim/core';
 import type { CiMetadata } from '../cli/ci-env.js';
 import { DozhimError, ExitCode, InfrastructureError } from '../cli/exit-codes.js';
 import type { AttemptMeta, LocalState, StoredAttempt } from './local-state.js';
-import { type ReporterClient, ReporterHttpError, ReporterUnavailableError } from './reporter-client.js';
+import {
+  type ReporterClient,
+  ReporterHttpError,
+  ReporterInconsistentError,
+  ReporterUnavailableError,
+} from './reporter-client.js';
 
 /**
  * The reporter answered "no" (4xx: bad id, auth, conflict, validation): retrying or going on locally
@@ -127,39 +132,62 @@ export class RunStore {
    * does not know the run.
    */
   async loadAttempts(runId: string): Promise<StoredAttempt[]> {
-    const remote = await this.remote('load the run', async (r) => {
-      const run = await r.getRun(runId);
-      if (!run) return undefined;
-      if (run.run.try !== undefined) this.tryNumber = run.run.try;
-      const attempts: StoredAttempt[] = [];
-      for (const a of [...run.attempts].sort((x, y) => x.attempt - y.attempt)) {
-        const results = await r.attemptTests(runId, a.attempt);
-        const shards = (a.shards ?? []).map((s) => s.name);
-        // An attempt with no uploaded shard never reported (crashed, interrupted, or still running).
-        if (!attemptReported({ shards: shards.length, results: results.length })) continue;
-        const meta: AttemptMeta = {
-          ...(a.threads !== null ? { threads: a.threads } : {}),
-          ...(a.selectedCount !== null ? { selectedCount: a.selectedCount } : {}),
-          ...(a.startedAt ? { startedAt: a.startedAt } : {}),
-          ...(a.finishedAt ? { finishedAt: a.finishedAt } : {}),
-          ...(a.exitCode !== null ? { exitCode: a.exitCode } : {}),
-          ...(a.shardTotal ? { shardTotal: a.shardTotal } : {}),
-        };
-        attempts.push({
-          number: a.attempt,
-          ...(a.threads !== null ? { threads: a.threads } : {}),
-          results,
-          shards,
-          meta,
-        });
-      }
-      return attempts;
-    });
+    const remote = await this.remote('load the run', (r) => readRun(r, runId));
     if (remote === undefined && this.usingReporter && !this.fallback) return [];
-    return remote ?? (await this.local.loadAttempts(runId));
+    if (remote?.try !== undefined) this.tryNumber = remote.try;
+    return remote?.attempts ?? (await this.local.loadAttempts(runId));
   }
 
   async remoteReport(runId: string): Promise<string | undefined> {
     return this.remote('fetch the merged report', (r) => r.reportXml(runId));
   }
+}
+
+/**
+ * How often the run is read when its pages do not fit the run detail: another job's upload or a new
+ * try between the reads explains a misfit, and reading again sees the run as it is now; a misfit
+ * that stays is the reporter's fault (an outage to the caller).
+ */
+const CONSISTENT_READS = 3;
+
+type RemoteRun = { try: number | undefined; attempts: StoredAttempt[] };
+
+/** The run from the reporter (undefined: it does not know it), as one consistent read. */
+async function readRun(r: ReporterClient, runId: string): Promise<RemoteRun | undefined> {
+  for (let read = 1; ; read++) {
+    try {
+      return await readRunOnce(r, runId);
+    } catch (e) {
+      if (!(e instanceof ReporterInconsistentError) || read === CONSISTENT_READS) throw e;
+    }
+  }
+}
+
+async function readRunOnce(r: ReporterClient, runId: string): Promise<RemoteRun | undefined> {
+  const run = await r.getRun(runId);
+  if (!run) return undefined;
+  const attempts: StoredAttempt[] = [];
+  for (const a of [...run.attempts].sort((x, y) => x.attempt - y.attempt)) {
+    // Checked against the run detail's count: pages of a run that changed since are an error, not data.
+    const results = await r.attemptTests(runId, a.attempt, a.counts.total);
+    const shards = (a.shards ?? []).map((s) => s.name);
+    // An attempt with no uploaded shard never reported (crashed, interrupted, or still running).
+    if (!attemptReported({ shards: shards.length, results: results.length })) continue;
+    const meta: AttemptMeta = {
+      ...(a.threads !== null ? { threads: a.threads } : {}),
+      ...(a.selectedCount !== null ? { selectedCount: a.selectedCount } : {}),
+      ...(a.startedAt ? { startedAt: a.startedAt } : {}),
+      ...(a.finishedAt ? { finishedAt: a.finishedAt } : {}),
+      ...(a.exitCode !== null ? { exitCode: a.exitCode } : {}),
+      ...(a.shardTotal ? { shardTotal: a.shardTotal } : {}),
+    };
+    attempts.push({
+      number: a.attempt,
+      ...(a.threads !== null ? { threads: a.threads } : {}),
+      results,
+      shards,
+      meta,
+    });
+  }
+  return { try: run.run.try, attempts };
 }
