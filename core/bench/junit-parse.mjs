@@ -3,7 +3,8 @@
 // escaped text. Each figure is printed next to its limit measured in the same run: the reader against a
 // bare saxes streaming pass over the same file (speed and peak RSS), each pass in a fresh process
 // (junit-parse-run.mjs), interleaved, ratios as medians of pairs.
-// Run after `npx tsc -b core`: node core/bench/junit-parse.mjs [megabytes] [pairs]
+// Run after `npx tsc -b core`: node core/bench/junit-parse.mjs [megabytes] [pairs] [split]
+// (`split`: also where the reader's time goes, stage by stage, see junit-parse-run.mjs)
 
 import { execFileSync } from 'node:child_process';
 import { once } from 'node:events';
@@ -15,6 +16,7 @@ import { readJUnitFile } from '../dist/index.js';
 
 const targetMb = Number(process.argv[2] ?? 50);
 const pairs = Number(process.argv[3] ?? 3);
+const withSplit = process.argv[4] === 'split';
 const RUN = fileURLToPath(new URL('./junit-parse-run.mjs', import.meta.url));
 const dir = mkdtempSync(join(os.tmpdir(), 'dozhim-bench-'));
 const path = join(dir, 'report.xml');
@@ -142,6 +144,14 @@ try {
     `  write merged report: ${fmt0(written.writeMs)} ms, ${fmt1(written.writtenMb)} MB out (${(written.writeMs / written.ms).toFixed(2)}x the read in the same process), peak RSS ${fmt0(written.maxRssMb)} MB for read + write`,
   );
   console.log(`  counts: ${JSON.stringify(reader[0].counts)}`);
+  if (withSplit) {
+    const s = run('split');
+    console.log(
+      `  stages (CPU ms, fastest of 5 in one warm process, whole file in memory): cleaning ${fmt0(s.clean)}, ` +
+        `bare saxes over the cleaned text ${fmt0(s.saxes)}, tree builder (saxes + kept elements) ${fmt0(s.tree)}, ` +
+        `parseJUnit ${fmt0(s.parse)} (${fmt2(s.saxes / s.parse)}x saxes), of which GC pauses ${fmt0(s.gcPausesMs)}`,
+    );
+  }
 
   // A report cut off mid-write (a killed CI job): the parser has to reach the end to notice, then the
   // error path reads the file again to say where it ends.
