@@ -6,7 +6,8 @@ export interface WorkerReply {
   failure?: string;
 }
 
-type Pending<R> = { resolve: (r: R) => void; reject: (e: Error) => void };
+/** `worker`: the thread the request went to (only its death fails the request). */
+type Pending<R> = { resolve: (r: R) => void; reject: (e: Error) => void; worker: Worker };
 
 /**
  * One worker thread, started on first use and terminated after `idleMs` without work, so the memory
@@ -42,8 +43,9 @@ export class IdleWorker<R extends WorkerReply> {
   request(id: number, msg: object, transfer: ArrayBuffer[] = []): Promise<R> {
     clearTimeout(this.idle);
     return new Promise<R>((resolve, reject) => {
-      this.pending.set(id, { resolve, reject });
-      this.ensure().postMessage(msg, transfer);
+      const worker = this.ensure();
+      this.pending.set(id, { resolve, reject, worker });
+      worker.postMessage(msg, transfer);
     });
   }
 
@@ -75,12 +77,17 @@ export class IdleWorker<R extends WorkerReply> {
       if (error) p.reject(error);
       else if (m.failure !== undefined) p.reject(new Error(`${this.name} failed: ${m.failure}`));
       else p.resolve(m);
-      if (this.pending.size === 0) this.stopWhenIdle(w);
+      if (this.pending.size === 0 && this.worker === w) this.stopWhenIdle(w);
     });
+    // Only this thread's requests fail: a worker stopped for idleness exits (asynchronously) after
+    // the next request may already have started a fresh one, whose requests must not fail with it.
     const fail = (e: Error) => {
       if (this.worker === w) this.worker = undefined;
-      for (const p of this.pending.values()) p.reject(e);
-      this.pending.clear();
+      for (const [id, p] of this.pending) {
+        if (p.worker !== w) continue;
+        this.pending.delete(id);
+        p.reject(e);
+      }
     };
     w.on('error', fail);
     w.on('exit', (code) => fail(new Error(`${this.name} exited with code ${code}`)));

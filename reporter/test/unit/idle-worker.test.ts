@@ -83,4 +83,34 @@ describe('IdleWorker', () => {
     expect(h.started()).toBe(2);
     await h.w.close();
   });
+
+  it('a request made while the idle worker is stopping goes to a fresh one and is answered', async () => {
+    // The race: the idle timer terminates the worker; its 'exit' arrives later, after the next
+    // request already started a fresh worker. That exit must fail only the old worker's requests.
+    let next: Promise<Reply> | undefined;
+    let ask: (n: number) => Promise<Reply> = async () => ({ id: 0 });
+    const w = new IdleWorker<Reply>(
+      'test worker',
+      () => {
+        const worker = new Worker(SCRIPT, { eval: true });
+        const terminate = worker.terminate.bind(worker);
+        worker.terminate = () => {
+          const done = terminate();
+          next ??= ask(21);
+          return done;
+        };
+        return worker;
+      },
+      { idleMs: () => 50 },
+    );
+    ask = (n: number) => {
+      const id = w.id();
+      return w.request(id, { id, n });
+    };
+    expect((await ask(1)).n).toBe(2);
+    for (let i = 0; i < 100 && !next; i++) await sleep(20);
+    expect(next, 'the idle stop happened').toBeDefined();
+    expect((await next!).n).toBe(42);
+    await w.close();
+  });
 });
