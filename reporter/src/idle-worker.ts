@@ -32,6 +32,8 @@ export class IdleWorker<R extends WorkerReply> {
       busy?: () => boolean;
       /** How long it may idle before it stops, asked each time it goes idle (default 5 s). */
       idleMs?: () => number;
+      /** How an idle worker is stopped (default terminate(); e.g. a message so it closes a pool first). */
+      stop?: (w: Worker) => void;
     } = {},
   ) {}
 
@@ -101,7 +103,8 @@ export class IdleWorker<R extends WorkerReply> {
     this.idle = setTimeout(() => {
       if (this.worker !== w || this.pending.size > 0 || this.options.busy?.()) return;
       this.worker = undefined;
-      void w.terminate();
+      if (this.options.stop) this.options.stop(w);
+      else void w.terminate();
     }, this.options.idleMs?.() ?? 5_000);
     this.idle.unref();
   }
