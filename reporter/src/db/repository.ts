@@ -29,6 +29,7 @@ import {
   toAttempt,
   toResult,
   toRun,
+  updateAttemptParams,
 } from './rows.js';
 import * as SQL from './sql.js';
 import { assembleSummary } from './summary.js';
@@ -386,17 +387,7 @@ export class Repository {
     this.patchAttempt = db.transaction((runId, attempt, patch, now, expectedTry) => {
       const runPk = ensureRun(runId, now, attempt, expectedTry);
       const pk = ensureAttempt(runId, runPk, attempt, now);
-      this.s.updateAttempt.run(
-        patch.threads ?? null,
-        patch.selectedCount ?? null,
-        patch.startedAt ?? null,
-        patch.finishedAt ?? null,
-        patch.exitCode ?? null,
-        jsonOrNull(patch.decision),
-        patch.shardTotal ?? null,
-        now,
-        pk,
-      );
+      this.s.updateAttempt.run(...updateAttemptParams(patch, now, pk));
       return toAttempt(this.s.attempt.get(runPk, attempt)!);
     });
     this.newTry = db.transaction((runId, now) => {

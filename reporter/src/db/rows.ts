@@ -1,5 +1,5 @@
 import { STATUS_SEVERITY, type TestResult, type TestStatus } from '@dozhim/core';
-import type { AttemptRecord, RunRecord, StoredDecision, StoredResult } from './records.js';
+import type { AttemptPatch, AttemptRecord, RunRecord, StoredDecision, StoredResult } from './records.js';
 
 /** Row shapes of the SQLite tables and their mapping to the records the API returns. */
 
@@ -179,3 +179,17 @@ export const emptyToNull = (o: Record<string, unknown> | unknown[] | undefined):
   o === undefined || (Array.isArray(o) ? o.length === 0 : Object.keys(o).length === 0)
     ? null
     : JSON.stringify(o);
+
+/** SQL.UPDATE_ATTEMPT's parameters in order (both backends): a field not in the patch keeps its value. */
+export const updateAttemptParams = (patch: AttemptPatch, now: string, pk: number) =>
+  [
+    patch.threads ?? null,
+    patch.selectedCount ?? null,
+    patch.startedAt ?? null,
+    patch.finishedAt ?? null,
+    patch.exitCode ?? null,
+    jsonOrNull(patch.decision),
+    patch.shardTotal ?? null,
+    now,
+    pk,
+  ] as const;

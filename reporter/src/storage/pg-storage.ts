@@ -29,6 +29,7 @@ import {
   toAttempt,
   toResult,
   toRun,
+  updateAttemptParams,
 } from '../db/rows.js';
 import * as SQL from '../db/sql.js';
 import { assembleSummary } from '../db/summary.js';
@@ -591,17 +592,7 @@ export class PgStorage implements Storage {
     return this.write(async (c) => {
       const runPk = await this.ensureRun(c, runId, now, attempt, expectedTry);
       const pk = await this.ensureAttempt(c, runId, runPk, attempt, now);
-      await c.query(Q.UPDATE_ATTEMPT.text, [
-        patch.threads ?? null,
-        patch.selectedCount ?? null,
-        patch.startedAt ?? null,
-        patch.finishedAt ?? null,
-        patch.exitCode ?? null,
-        jsonOrNull(patch.decision),
-        patch.shardTotal ?? null,
-        now,
-        pk,
-      ]);
+      await c.query(Q.UPDATE_ATTEMPT.text, [...updateAttemptParams(patch, now, pk)]);
       return toAttempt(first<AttemptRow>(await c.query(Q.ATTEMPT.text, [runPk, attempt]))!);
     });
   }
