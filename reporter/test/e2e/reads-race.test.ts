@@ -4,12 +4,7 @@ import type { AddressInfo } from 'node:net';
 import type { TestResult } from '@dozhim/core';
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createApp } from '../../dist/http/app.js';
-import { createMetrics } from '../../dist/http/metrics.js';
-import { inThreadParser } from '../../dist/parse/junit-parser.js';
-import { PgStorage } from '../../dist/storage/pg-storage.js';
-import { SqliteStorage } from '../../dist/storage/sqlite-storage.js';
-import type { Storage } from '../../dist/storage/storage.js';
+import type { Storage } from '../../src/storage/storage.js';
 import { backends } from '../helpers/postgres.js';
 import { buildReporter } from '../helpers/server.js';
 
@@ -50,6 +45,18 @@ function interleaved(store: Storage) {
   return { proxy, arm: (runId: string, between: () => Promise<unknown>) => (armed = { runId, between }) };
 }
 
+// The built modules (typed as the sources): the storages start their worker threads from dist/.
+const dist = async () => ({
+  ...((await import(`${DIST}http/app.js`)) as typeof import('../../src/http/app.js')),
+  ...((await import(`${DIST}http/metrics.js`)) as typeof import('../../src/http/metrics.js')),
+  ...((await import(`${DIST}parse/junit-parser.js`)) as typeof import('../../src/parse/junit-parser.js')),
+  ...((await import(`${DIST}storage/pg-storage.js`)) as typeof import('../../src/storage/pg-storage.js')),
+  ...((await import(
+    `${DIST}storage/sqlite-storage.js`
+  )) as typeof import('../../src/storage/sqlite-storage.js')),
+});
+const DIST = new URL('../../dist/', import.meta.url).href;
+
 describe.each(backends())('$name backend', (backend) => {
   let store: Storage;
   let server: Server;
@@ -57,6 +64,7 @@ describe.each(backends())('$name backend', (backend) => {
   let arm: ReturnType<typeof interleaved>['arm'];
   beforeAll(async () => {
     buildReporter();
+    const { createApp, createMetrics, inThreadParser, PgStorage, SqliteStorage } = await dist();
     await backend.setup();
     const db = await backend.database('race');
     store =
