@@ -1,10 +1,9 @@
-import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { call, junitUrl, runPath, xml } from '../helpers/http.js';
 import { junitXml, manyCases } from '../helpers/junit.js';
-import { BIN, buildReporter, startReporter, tempDir } from '../helpers/server.js';
+import { buildReporter, runBin, startReporter, tempDir } from '../helpers/server.js';
 
 // `dozhim-reporter backup` (SQLite online backup API) of the real bin, while the real reporter
 // serves and writes the same database file.
@@ -13,29 +12,8 @@ beforeAll(() => buildReporter());
 afterAll(() => tmp.cleanup());
 
 /** Runs `dozhim-reporter backup ...` to completion (60 s at most). */
-function backup(
-  args: string[],
-  env: Record<string, string> = {},
-): Promise<{ code: number | null; out: string }> {
-  return new Promise((resolve) => {
-    const proc = spawn(process.execPath, [BIN, 'backup', ...args], {
-      env: { ...process.env, DOZHIM_DB: '', ...env },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let out = '';
-    proc.stdout.on('data', (d) => {
-      out += d;
-    });
-    proc.stderr.on('data', (d) => {
-      out += d;
-    });
-    const timer = setTimeout(() => proc.kill('SIGKILL'), 60_000);
-    proc.on('exit', (code) => {
-      clearTimeout(timer);
-      resolve({ code, out });
-    });
-  });
-}
+const backup = (args: string[], env: Record<string, string> = {}) =>
+  runBin(['backup', ...args], { DOZHIM_DB: '', ...env }, 60_000);
 
 const upload = (base: string, runId: string, attempt: number, n: number, tag: string) =>
   call(

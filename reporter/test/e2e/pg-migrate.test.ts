@@ -1,4 +1,3 @@
-import { spawn } from 'node:child_process';
 import type { TestResult, TestStatus } from '@dozhim/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openDatabase } from '../../src/db/open.js';
@@ -6,7 +5,7 @@ import { Repository } from '../../src/db/repository.js';
 import { call, junitUrl, runPath, xml } from '../helpers/http.js';
 import { junitXml, manyCases } from '../helpers/junit.js';
 import { type PgCluster, startPostgres } from '../helpers/postgres.js';
-import { BIN, buildReporter, type Reporter, runBin, startReporter, tempDir } from '../helpers/server.js';
+import { buildReporter, type Reporter, runBin, startReporter, tempDir } from '../helpers/server.js';
 
 // `dozhim-reporter migrate --from sqlite:<file> --to postgres://..` on a 100,000-result database:
 // afterwards a reporter on PostgreSQL gives the same answers as one on the SQLite file, byte for byte.
@@ -95,23 +94,7 @@ afterAll(async () => {
 });
 
 /** `dozhim-reporter migrate ..` to completion; 120 s (runBin's 10 s is too short on a loaded VM). */
-function migrate(args: string[]): Promise<{ code: number | null; out: string }> {
-  return new Promise((res) => {
-    const proc = spawn(process.execPath, [BIN, 'migrate', ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
-    let out = '';
-    proc.stdout.on('data', (d) => {
-      out += d;
-    });
-    proc.stderr.on('data', (d) => {
-      out += d;
-    });
-    const timer = setTimeout(() => proc.kill('SIGKILL'), 120_000);
-    proc.on('exit', (code) => {
-      clearTimeout(timer);
-      res({ code, out });
-    });
-  });
-}
+const migrate = (args: string[]) => runBin(['migrate', ...args], {}, 120_000);
 
 /** Every read a client can make of the stored runs, as text (JSON bodies and the XML report). */
 async function answers(base: string): Promise<Record<string, string>> {

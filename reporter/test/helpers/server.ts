@@ -85,10 +85,11 @@ export async function startReporter(
   };
 }
 
-/** Runs the bin to completion (for config errors and --help). */
+/** Runs the bin to completion (config errors, --help, subcommands); killed after `timeoutMs`. */
 export function runBin(
   args: string[],
   env: Record<string, string> = {},
+  timeoutMs = 10_000,
 ): Promise<{ code: number | null; out: string }> {
   return new Promise((res) => {
     const proc = spawn(process.execPath, [BIN, ...args], {
@@ -102,7 +103,7 @@ export function runBin(
     proc.stderr.on('data', (d) => {
       out += d;
     });
-    const timer = setTimeout(() => proc.kill('SIGKILL'), 10_000);
+    const timer = setTimeout(() => proc.kill('SIGKILL'), timeoutMs);
     proc.on('exit', (code) => {
       clearTimeout(timer);
       res({ code, out });
