@@ -1,4 +1,3 @@
-import type { TestResult } from '@dozhim/core';
 import Database from 'better-sqlite3';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { runMigrateCommand } from '../../src/commands/migrate.js';
@@ -7,6 +6,7 @@ import { Repository } from '../../src/db/repository.js';
 import { PgStorage } from '../../src/storage/pg-storage.js';
 import { type PgCluster, startPostgres } from '../helpers/postgres.js';
 import { tempDir } from '../helpers/server.js';
+import { classResult } from '../helpers/shards.js';
 
 // `migrate` on a file a reporter is still writing: a shard re-upload that lands while the copy is
 // running must not leave the copy with a result whose test row was copied before it (reads join
@@ -21,23 +21,12 @@ afterAll(() => {
   tmp.cleanup();
 });
 
-const res = (name: string, status: 'passed' | 'failed'): TestResult => ({
-  id: `C::${name}`,
-  suite: 'C',
-  classname: 'C',
-  name,
-  status,
-  durationMs: 1,
-  properties: {},
-  retries: [],
-});
-
 it('a write during the copy: the copy is the file as it was when the copy began, whole', async () => {
   const file = `${tmp.dir}/live.sqlite`;
   const db = openDatabase(file);
   const live = new Repository(db);
   const now = '2026-12-02T00:00:00.000Z';
-  live.writeShard({ runId: 'A', attempt: 1, shard: 's', now }, [res('x', 'passed')], 'replace');
+  live.writeShard({ runId: 'A', attempt: 1, shard: 's', now }, [classResult('x', 'passed')], 'replace');
   // The live reporter's retried shard job lands just before the copy reads the results table.
   const proto = Database.prototype as unknown as { prepare: (sql: string) => unknown };
   const prepare = proto.prepare;
@@ -47,7 +36,7 @@ it('a write during the copy: the copy is the file as it was when the copy began,
       wrote = true;
       live.writeShard(
         { runId: 'A', attempt: 1, shard: 's', now },
-        [res('x', 'passed'), res('y', 'failed')],
+        [classResult('x', 'passed'), classResult('y', 'failed')],
         'replace',
       );
     }

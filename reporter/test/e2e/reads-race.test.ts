@@ -1,27 +1,17 @@
 import { once } from 'node:events';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import type { TestResult } from '@dozhim/core';
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Storage } from '../../src/storage/storage.js';
 import { backends } from '../helpers/postgres.js';
 import { buildReporter } from '../helpers/server.js';
+import { classResult } from '../helpers/shards.js';
 
 // The routes look a run up, then read it (another statement, or the read worker's own snapshot). A
 // DELETE, retention or a new try landing in between (another replica, the upload queue) must not turn
 // the read into an empty run — "nothing failed" — nor into the run that reused the key: 404 or 409.
 const NOW = '2026-12-02T00:00:00.000Z';
-const result = (name: string, status: 'passed' | 'failed'): TestResult => ({
-  id: `C::${name}`,
-  suite: 'C',
-  classname: 'C',
-  name,
-  status,
-  durationMs: 1,
-  properties: {},
-  retries: [],
-});
 
 /** `store`, except that right after the route's lookup of an armed run id, `between` runs once. */
 function interleaved(store: Storage) {
@@ -96,7 +86,7 @@ describe.each(backends())('$name backend', (backend) => {
       runId,
       attempt: 1,
       shard: 'default',
-      results: [result('x', 'failed'), result('y', 'passed')],
+      results: [classResult('x', 'failed'), classResult('y', 'passed')],
       now: NOW,
       replace: true,
     });
@@ -135,7 +125,7 @@ describe.each(backends())('$name backend', (backend) => {
           runId: 'other',
           attempt: 1,
           shard: 'default',
-          results: [result('z', 'passed')],
+          results: [classResult('z', 'passed')],
           now: NOW,
           replace: true,
         });
@@ -144,7 +134,7 @@ describe.each(backends())('$name backend', (backend) => {
           runId: 're',
           attempt: 1,
           shard: 'default',
-          results: [result('z', 'passed')],
+          results: [classResult('z', 'passed')],
           now: NOW,
           replace: true,
         });

@@ -17,3 +17,15 @@ const shardWriter =
 
 export const replaceShard = shardWriter('replace');
 export const mergeShard = shardWriter('merge');
+
+/** A result of test `C::<name>` (classname and suite `C`), the shape most storage tests need. */
+export const classResult = (name: string, status: TestResult['status']): TestResult => ({
+  id: `C::${name}`,
+  suite: 'C',
+  classname: 'C',
+  name,
+  status,
+  durationMs: 1,
+  properties: {},
+  retries: [],
+});
