@@ -8,7 +8,7 @@ import { readFile, stat } from 'node:fs/promises';
 import { executionsOf, normalizeEvidence, primaryIndex } from './executions.js';
 import { ID_SEPARATOR, testId } from './identity.js';
 import { JUnitParseError } from './junit-errors.js';
-import { type El, Interner, JUnitTreeBuilder, XmlSyntaxError } from './junit-sax.js';
+import { cleanAttr, type El, Interner, JUnitTreeBuilder, own, XmlSyntaxError } from './junit-sax.js';
 import { firstLine, parseDurationMs, parseLine, relativeFile, trimBlankLines } from './junit-values.js';
 import type { RetryEvidence, RetryEvidenceKind, StatusCounts, TestResult, TestStatus } from './model.js';
 import { STATUS_SEVERITY } from './state.js';
@@ -131,8 +131,8 @@ export async function readJUnitStream(
 ): Promise<ParsedReport> {
   const source = options.source ?? '<input>';
   const maxBytes = options.maxBytes ?? DEFAULT_MAX_INPUT_BYTES;
-  const cleaner = new InputCleaner({ source, maxBytes });
   const reader = new ReportBuilder(options, source);
+  const cleaner = new InputCleaner({ source, maxBytes }, () => reader.position());
   const chunks = input[Symbol.asyncIterator]();
   let bytes = 0;
   try {
@@ -202,18 +202,38 @@ function truncated(source: string, { line, column, message }: Truncation): JUnit
 // Element access (junit-sax.ts keeps only the elements the reader reads, in document order).
 
 const children = (node: El, tag: string): El[] => node.kids.filter((k) => k.name === tag);
-const hasChild = (node: El, tag: string): boolean => node.kids.some((k) => k.name === tag);
-/** An attribute value, entity-decoded, with ANSI sequences and XML-invalid characters cleaned (junit-sax.ts). */
-const attr = (node: El, name: string): string | undefined => {
-  // Attributes are a null-prototype object: `constructor` is not found on it.
+// Indexed loops here and on the per-testcase path, no callbacks or iterators: each is one more
+// object per testcase until the optimizing compiler has seen the loop, and most of a read is before.
+const hasChild = (node: El, tag: string): boolean => {
+  const { kids } = node;
+  for (let i = 0; i < kids.length; i++) if (kids[i]!.name === tag) return true;
+  return false;
+};
+const hasAnyOf = (node: El, tags: ReadonlySet<string>): boolean => {
+  const { kids } = node;
+  for (let i = 0; i < kids.length; i++) if (tags.has(kids[i]!.name)) return true;
+  return false;
+};
+/**
+ * An attribute value read once and not kept (a time, a count, a keyword): cleaned (cleanAttr), not
+ * copied. Attributes are a null-prototype object: `constructor` is not found on it.
+ */
+const peek = (node: El, name: string): string | undefined => {
   const v = node.attrs[name];
-  return typeof v === 'string' ? v : undefined;
+  return typeof v === 'string' ? cleanAttr(v) : undefined;
+};
+/** An attribute value a result keeps: cleaned, and a copy that does not pin the input chunk (own). */
+const attr = (node: El, name: string): string | undefined => {
+  const v = node.attrs[name];
+  return typeof v === 'string' ? own(cleanAttr(v)) : undefined;
 };
 const textOf = (node: El): string => node.text;
 /** Text of every `tag` child, joined; undefined when there is none or all are blank. */
 const childText = (node: El, tag: string): string | undefined => {
   let joined: string | undefined;
-  for (const k of node.kids) {
+  const { kids } = node;
+  for (let i = 0; i < kids.length; i++) {
+    const k = kids[i]!;
     if (k.name !== tag) continue;
     const t = trimBlankLines(k.text);
     if (t !== '') joined = joined === undefined ? t : `${joined}\n${t}`;
@@ -265,7 +285,7 @@ class ReportBuilder {
           outputs: [],
           // Playwright writes the project as <testsuite hostname>; everyone else the machine's name, which
           // must not split ids across shards. Playwright's root always has an `id` attribute (maybe empty).
-          hostnameIsProject: root.name === 'testsuites' && attr(root, 'id') !== undefined,
+          hostnameIsProject: root.name === 'testsuites' && peek(root, 'id') !== undefined,
         };
       },
       child: (el, root) => this.child(el, root),
@@ -278,6 +298,10 @@ class ReportBuilder {
 
   openElements(): string[] {
     return this.tree.openElements();
+  }
+
+  position(): { line: number; column: number } {
+    return this.tree.position();
   }
 
   end(): ParsedReport {
@@ -340,7 +364,7 @@ interface Walker {
 
 /** A non-negative integer attribute (suite counts), else undefined. */
 const countAttr = (node: El, name: string): number | undefined => {
-  const v = attr(node, name)?.trim();
+  const v = peek(node, name)?.trim();
   return v !== undefined && /^\d{1,9}$/.test(v) ? Number(v) : undefined;
 };
 
@@ -358,25 +382,30 @@ function walkSuite(node: El, parent: Scope, walker: Walker): number {
   }
   const scope: Scope = {
     suite,
-    file: attr(node, 'file') ?? parent.file,
+    file: reader.shared(node, 'file') ?? parent.file,
     properties: hasChild(node, 'properties')
       ? Object.freeze({ ...parent.properties, ...readProperties(node) })
       : parent.properties,
     outputs,
     hostnameIsProject: parent.hostnameIsProject,
-    project: parent.hostnameIsProject ? attr(node, 'hostname') || parent.project : undefined,
+    project: parent.hostnameIsProject ? reader.shared(node, 'hostname') || parent.project : undefined,
   };
   // Failure and error elements, not failing testcases: a pytest failure plus a teardown error in one
   // testcase counts 2 in pytest's `failures`+`errors`, and over-counting can only hide nothing.
   let shown = 0;
   // One loop over the kids, in document order per kind as before: testcases first, then nested suites.
   let nested = false;
-  for (const tc of node.kids) {
+  const { kids } = node;
+  for (let i = 0; i < kids.length; i++) {
+    const tc = kids[i]!;
     if (tc.name !== 'testcase') {
       if (tc.name === 'testsuite') nested = true;
       continue;
     }
-    for (const k of tc.kids) if (k.name === 'failure' || k.name === 'error') shown++;
+    for (let j = 0; j < tc.kids.length; j++) {
+      const k = tc.kids[j]!.name;
+      if (k === 'failure' || k === 'error') shown++;
+    }
     walker.visit(reader.read(tc, scope));
   }
   if (nested) for (const s of children(node, 'testsuite')) shown += walkSuite(s, scope, walker);
@@ -395,7 +424,7 @@ function readProperties(node: El): Record<string, string> {
     for (const p of children(group, 'property')) {
       const name = attr(p, 'name');
       if (name === undefined) continue;
-      const value = attr(p, 'value') ?? trimBlankLines(textOf(p));
+      const value = attr(p, 'value') ?? own(trimBlankLines(textOf(p)));
       const prev = props.get(name);
       props.set(name, prev === undefined ? value : `${prev}\n${value}`);
     }
@@ -415,6 +444,8 @@ const OUTCOMES: readonly [tag: string, status: TestStatus][] = [
 const NOT_RUN = /^(?:skipped|notrun|disabled|suppressed)$/i;
 
 const OUTCOME_TAGS: ReadonlySet<string> = new Set(OUTCOMES.map(([tag]) => tag));
+/** The outcomes of a testcase without any (most): one frozen array, not one per testcase. */
+const NO_OUTCOMES = Object.freeze([]) as unknown as { tag: string; status: TestStatus; el: El }[];
 const EVIDENCE_KINDS: ReadonlySet<string> = new Set<RetryEvidenceKind>([
   'flakyFailure',
   'flakyError',
@@ -422,23 +453,51 @@ const EVIDENCE_KINDS: ReadonlySet<string> = new Set<RetryEvidenceKind>([
   'rerunError',
 ]);
 
+/** What an id prefix was made of besides the classname (see CaseReader.idPrefix). */
+interface IdScope {
+  suite: string;
+  file: string | undefined;
+  project: string | undefined;
+  prefix: string;
+}
+
+/** Reused by every id join (see CaseReader.read): one array, not one per testcase. */
+const ID_PARTS: [string, string] = ['', ''];
+
 class CaseReader {
   /**
    * Failure texts repeat: one broken service gives hundreds of tests the same message, stack trace and
    * output. Each distinct text is kept once.
    */
   private readonly texts = new Interner();
+  /**
+   * Attribute values that repeat from testcase to testcase (one classname for a whole class, one file,
+   * one failure type): each distinct value is kept once, so 100k results of 50 classes hold 50 strings.
+   */
+  private readonly values = new Interner();
 
   constructor(
     private readonly maxChars: number,
     private readonly baseDir: string | undefined,
   ) {}
 
+  /** An attribute value that repeats across results (classname, file, type, hostname), interned. */
+  shared(node: El, name: string): string | undefined {
+    const v = node.attrs[name];
+    if (typeof v !== 'string') return undefined;
+    // Consecutive testcases mostly share their classname: the same raw value needs no cleaning again.
+    if (v === this.lastRaw) return this.lastShared;
+    this.lastRaw = v;
+    this.lastShared = this.values.intern(cleanAttr(v));
+    return this.lastShared;
+  }
+  private lastRaw = '';
+  private lastShared = '';
+
   /** Output-like text: ANSI sequences stripped, capped at maxOutputChars. */
   clean(s: string): string {
-    const t = truncateMiddle(cleanParsedText(s), this.maxChars);
-    // Element text is a copy already (junit-sax.ts); a joined or truncated text is new.
-    return this.texts.intern(t, true);
+    // Copied (see own) only when the text is new: a trace repeated by 500 failures is copied once.
+    return this.texts.intern(truncateMiddle(cleanParsedText(s), this.maxChars));
   }
 
   private cleanOpt(s: string | undefined): string | undefined {
@@ -465,55 +524,59 @@ class CaseReader {
     return this.read(element('testcase', ids, [el]), scope);
   }
 
-  /** The last identity scope asked for, and its id prefix: consecutive testcases share it. */
-  private last: {
-    suite: string;
-    classname: string;
-    file?: string | undefined;
-    project?: string | undefined;
-    prefix: string;
-  } = {
-    suite: '',
-    classname: '',
-    prefix: '',
-  };
-
   /**
-   * `testId(parts)` without the name: testId is `<scope>::<name>`, or the bare name without a scope,
-   * so the id is this prefix followed by the name. Computed once per run of testcases of one class.
+   * Id prefixes by classname (an interned string, so its hash is computed once), each with the rest
+   * of the scope it was made for. Reports interleave classes (pytest-xdist, parametrized suites),
+   * so one per class, not only the last one. Bounded like the Interner.
    */
+  private readonly prefixes = new Map<string, IdScope>();
+  private last: IdScope = { suite: '', file: undefined, project: undefined, prefix: '' };
+
   /** The id prefix of the result read last (its id is this followed by its name). */
   get lastPrefix(): string {
     return this.last.prefix;
   }
 
+  /**
+   * `testId(parts)` without the name: testId is `<scope>::<name>`, or the bare name without a scope,
+   * so the id is this prefix followed by the name. Computed once per class of a suite.
+   */
   private idPrefix(
     suite: string,
     classname: string,
     file: string | undefined,
     project: string | undefined,
   ): string {
-    const l = this.last;
-    if (l.suite === suite && l.classname === classname && l.file === file && l.project === project)
-      return l.prefix;
-    const prefix = testId({ suite, classname, name: '', file, project });
-    this.last = { suite, classname, file, project, prefix };
-    return prefix;
+    let l = this.prefixes.get(classname);
+    if (l === undefined || l.suite !== suite || l.file !== file || l.project !== project) {
+      l = { suite, file, project, prefix: testId({ suite, classname, name: '', file, project }) };
+      if (this.prefixes.size >= 4096) this.prefixes.clear();
+      this.prefixes.set(classname, l);
+    }
+    this.last = l;
+    return l.prefix;
   }
 
   read(tc: El, scope: Scope): TestResult {
-    const name = attr(tc, 'name') ?? '';
     // PHPUnit writes `class`, everyone else `classname`.
-    const classname = attr(tc, 'classname') ?? attr(tc, 'class') ?? '';
-    const file = relativeFile(attr(tc, 'file') ?? scope.file, this.baseDir);
+    const classname = this.shared(tc, 'classname') ?? this.shared(tc, 'class') ?? '';
+    const file = relativeFile(this.shared(tc, 'file') ?? scope.file, this.baseDir);
     const project = scope.project;
+    const prefix = this.idPrefix(scope.suite, classname, file, project);
+    // One flat string for the id (join copies, where `+` would make a rope of two), and the name a
+    // slice of it: the id is the copy that frees the input chunk (see own), so the name costs no
+    // copy of its own, and a result holds two strings instead of three.
+    ID_PARTS[0] = prefix;
+    ID_PARTS[1] = peek(tc, 'name') ?? '';
+    const id = ID_PARTS.join('');
+    const name = prefix === '' ? id : id.slice(prefix.length);
     const result: TestResult = {
-      id: this.idPrefix(scope.suite, classname, file, project) + name,
+      id,
       suite: scope.suite,
       classname,
       name,
       status: 'passed',
-      durationMs: parseDurationMs(attr(tc, 'time')),
+      durationMs: parseDurationMs(peek(tc, 'time')),
       properties: hasChild(tc, 'properties')
         ? { ...scope.properties, ...readProperties(tc) }
         : (scope.properties as Record<string, string>),
@@ -527,18 +590,20 @@ class CaseReader {
       const executions = takeExecutions(result.properties);
       if (executions !== undefined) result.executions = executions;
     }
-    const line = parseLine(attr(tc, 'line'));
+    const line = parseLine(peek(tc, 'line'));
     if (line !== undefined) result.line = line;
 
     // Most testcases pass: skip building the lists when there is nothing to list.
-    const outcomes =
-      tc.kids.length === 0 || !tc.kids.some((k) => OUTCOME_TAGS.has(k.name))
-        ? []
-        : OUTCOMES.flatMap(([tag, status]) => children(tc, tag).map((el) => ({ tag, status, el })));
+    let outcomes = NO_OUTCOMES;
+    if (hasAnyOf(tc, OUTCOME_TAGS)) {
+      outcomes = [];
+      for (const [tag, status] of OUTCOMES)
+        for (const el of tc.kids) if (el.name === tag) outcomes.push({ tag, status, el });
+    }
     let stdout = childText(tc, 'system-out');
     let stderr = childText(tc, 'system-err');
     const primary = outcomes[0];
-    const notRun = primary ? undefined : (attr(tc, 'result') ?? attr(tc, 'status'));
+    const notRun = primary ? undefined : (peek(tc, 'result') ?? peek(tc, 'status'));
     if (notRun !== undefined && NOT_RUN.test(notRun)) {
       // googletest marks disabled tests `status="notrun" result="suppressed"`, without an element.
       result.status = 'skipped';
@@ -547,11 +612,11 @@ class CaseReader {
       result.status = primary.status;
       const body = trimBlankLines(textOf(primary.el));
       const message = attr(primary.el, 'message') || firstLine(body);
-      const type = attr(primary.el, 'type');
+      const type = this.shared(primary.el, 'type');
       // Secondary outcomes (pytest: a failure plus a teardown error) are kept in the details.
       const sections = [body];
       for (const o of outcomes.slice(1)) {
-        const m = attr(o.el, 'message');
+        const m = peek(o.el, 'message');
         sections.push(`[${o.tag}${m ? `: ${m}` : ''}]\n${trimBlankLines(textOf(o.el))}`.trimEnd());
       }
       const details = sections.filter((s) => s !== '').join('\n\n');
@@ -571,12 +636,11 @@ class CaseReader {
     if (stderr !== undefined) result.stderr = this.clean(stderr);
 
     // Document order says which try came first.
-    const evidence = tc.kids.length === 0 ? tc.kids : tc.kids.filter((k) => EVIDENCE_KINDS.has(k.name));
-    if (evidence.length > 0) {
-      result.retries = normalizeEvidence(
-        evidence.map((el) => this.evidence(el.name as RetryEvidenceKind, el)),
-        result.status,
-      );
+    if (hasAnyOf(tc, EVIDENCE_KINDS)) {
+      const evidence: RetryEvidence[] = [];
+      for (const el of tc.kids)
+        if (EVIDENCE_KINDS.has(el.name)) evidence.push(this.evidence(el.name as RetryEvidenceKind, el));
+      result.retries = normalizeEvidence(evidence, result.status);
     }
     return result;
   }
@@ -586,8 +650,8 @@ class CaseReader {
     const details = childText(el, 'stackTrace') ?? (trimBlankLines(textOf(el)) || undefined);
     const ev: RetryEvidence = { kind };
     const message = attr(el, 'message') || firstLine(details);
-    const type = attr(el, 'type');
-    const time = attr(el, 'time');
+    const type = this.shared(el, 'type');
+    const time = peek(el, 'time');
     if (message) ev.message = this.clean(message);
     if (type) ev.type = type;
     if (details) ev.details = this.clean(details);
@@ -630,6 +694,8 @@ class RepeatFolder {
    */
   private readonly scopes = new Map<string, Set<string>>();
   private readonly bare = new Set<string>();
+  /** Where the results of each prefix seen go (the reader hands out one string per prefix). */
+  private readonly byPrefix = new Map<string, { names: Set<string>; lead: string }>();
   /** The last prefix added, and where its results' keys go. */
   private lastPrefix: string | undefined;
   private lastSet: Set<string> = this.bare;
@@ -655,10 +721,18 @@ class RepeatFolder {
       key = sep === -1 ? r.name : r.name.slice(sep + ID_SEPARATOR.length);
     } else {
       if (prefix !== this.lastPrefix) {
-        // A scope has no `::` (identity.ts) but may end in `:`: the first `::` then starts one earlier.
-        const sep = prefix.indexOf(ID_SEPARATOR);
-        this.lastSet = this.scopeSet(prefix.slice(0, sep));
-        this.lastLead = prefix.slice(sep + ID_SEPARATOR.length);
+        let keys = this.byPrefix.get(prefix);
+        if (keys === undefined) {
+          // A scope has no `::` (identity.ts) but may end in `:`: the first `::` then starts one earlier.
+          const sep = prefix.indexOf(ID_SEPARATOR);
+          keys = {
+            names: this.scopeSet(prefix.slice(0, sep)),
+            lead: prefix.slice(sep + ID_SEPARATOR.length),
+          };
+          this.byPrefix.set(prefix, keys);
+        }
+        this.lastSet = keys.names;
+        this.lastLead = keys.lead;
         this.lastPrefix = prefix;
       }
       names = this.lastSet;
@@ -707,6 +781,8 @@ class RepeatFolder {
   }
 
   results(): TestResult[] {
+    // Most reports repeat no id: nothing to fold, and no id to look up per result.
+    if (this.repeated.size === 0) return this.order;
     return this.order.map((r) => {
       const tries = this.repeated.get(r.id);
       if (!tries) return r;

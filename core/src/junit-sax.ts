@@ -31,13 +31,15 @@ function needsCleaning(s: string): boolean {
  * without the copy every chunk of the file would stay in memory. Concatenating flattens into a new
  * string; the slice of that flat string then holds only it.
  */
-const own = (s: string): string => (s.length < 13 ? s : ` ${s}`.slice(1));
+export const own = (s: string): string => (s.length < 13 ? s : ` ${s}`.slice(1));
 
 /**
- * Attributes whose values repeat from testcase to testcase (one classname for a whole class, one file,
- * one failure type): each distinct value is kept once, so 100k results of 50 classes hold 50 strings.
+ * An attribute value as saxes gave it (a slice of the input chunk), cleaned: bare-`&` marks back to
+ * `&`, ANSI sequences from references stripped (cleanParsedText). Not a copy: the reader copies (own)
+ * or interns what it keeps, and reads the rest (times, counts) without copying. Cleaning at read time
+ * instead of at every open skips the attributes nobody reads.
  */
-const INTERNED = new Set(['classname', 'class', 'file', 'type', 'hostname']);
+export const cleanAttr = (raw: string): string => (needsCleaning(raw) ? cleanParsedText(bareAmps(raw)) : raw);
 
 /**
  * One kept copy of each distinct value (see `own` for why a copy). Bounded: when full it starts over,
@@ -46,7 +48,7 @@ const INTERNED = new Set(['classname', 'class', 'file', 'type', 'hostname']);
 export class Interner {
   private readonly kept = new Map<string, string>();
   /** Long values by fingerprint (see intern). */
-  private readonly long = new Map<string, string>();
+  private readonly long = new Map<number, string>();
   /** The last value asked for: consecutive testcases mostly share their classname. */
   private last = '';
   private lastKept = '';
@@ -60,8 +62,9 @@ export class Interner {
     let kept: string | undefined;
     if (value.length > FINGERPRINTED_LENGTH) {
       // A fresh string is hashed over its whole length (a stack trace: thousands of characters) to
-      // be looked up: look a long one up by its length and ends instead, then compare the candidate
-      // (equal texts compare at memory speed). A different text with the same ends takes the slot.
+      // be looked up: look a long one up by a fingerprint of a few of its characters instead, then
+      // compare the candidate (equal texts compare at memory speed). A different text with the same
+      // fingerprint takes the slot: fewer texts shared, never two texts made one.
       const key = fingerprint(value);
       kept = this.long.get(key);
       if (kept !== value) {
@@ -84,16 +87,25 @@ export class Interner {
 }
 /** Values longer than this are interned by fingerprint. */
 const FINGERPRINTED_LENGTH = 256;
-const fingerprint = (s: string): string => `${s.length}:${s.slice(0, 40)}${s.slice(-40)}`;
+/**
+ * The length and 32 characters spread over the text (both ends included) mixed into a small integer:
+ * no string is built, and an integer key needs no hashing of its own.
+ */
+function fingerprint(s: string): number {
+  const n = s.length;
+  let h = n;
+  for (let k = 0; k < 32; k++) h = (Math.imul(h, 31) + s.charCodeAt(Math.floor((k * (n - 1)) / 31))) | 0;
+  return h & 0x3fffffff;
+}
 const MAX_INTERNED_LENGTH = 16 * 1024;
 
 /** An element the reader may look at: name, attributes, kept children in document order, own text. */
 export interface El {
   name: string;
-  /** Entity-decoded, ANSI sequences and XML-invalid characters cleaned. */
+  /** Entity-decoded, as saxes gave them: read them through cleanAttr. */
   attrs: Record<string, string>;
   kids: El[];
-  /** Direct text and CDATA, joined; only collected where the reader reads it. */
+  /** Direct text and CDATA, joined; only collected where the reader reads it. Slices of the input: copy what is kept. */
   text: string;
 }
 
@@ -160,7 +172,6 @@ export class JUnitTreeBuilder {
   /** The innermost open element whose text is collected, else undefined. */
   private textTarget: El | undefined;
   private readonly onText: (text: string) => void;
-  private readonly interned = new Interner();
 
   constructor(private readonly handler: TreeHandler) {
     const p = this.parser;
@@ -201,6 +212,11 @@ export class JUnitTreeBuilder {
     return this.names.slice();
   }
 
+  /** Where the parser is: the line and column of the last character it read (0 at a line's start). */
+  position(): { line: number; column: number } {
+    return { line: this.parser.line, column: this.parser.column };
+  }
+
   /** Ends the document; returns the root element. */
   end(): El {
     this.parser.close();
@@ -223,7 +239,10 @@ export class JUnitTreeBuilder {
   private open(tag: SaxesTagPlain): void {
     const { stack } = this;
     if (stack.length >= MAX_DEPTH) this.fail(`elements nested deeper than ${MAX_DEPTH}`);
-    if (FORBIDDEN_NAMES.has(tag.name)) this.fail(`element name <${tag.name}> is not allowed`);
+    // The length first: a Set lookup hashes the fresh name, and no kept name but `testsuite` has 9 or 11.
+    const n = tag.name.length;
+    if ((n === 9 || n === 11) && FORBIDDEN_NAMES.has(tag.name))
+      this.fail(`element name <${tag.name}> is not allowed`);
     this.names.push(tag.name);
     const parent = stack.length === 0 ? undefined : stack[stack.length - 1];
     // Under a skipped element everything is skipped; the root is always kept (its name is checked later).
@@ -232,16 +251,14 @@ export class JUnitTreeBuilder {
       this.setTextTarget(undefined);
       return;
     }
-    const { attributes } = tag;
-    // Cleaned once here (ANSI sequences from `&#x1B;` references, pytest's `#x1B`), not per read.
-    for (const key in attributes) {
-      const raw = attributes[key]!;
-      const value = needsCleaning(raw) ? cleanParsedText(bareAmps(raw)) : raw;
-      attributes[key] = INTERNED.has(key) ? this.interned.intern(value) : own(value);
-    }
     // The root's children are the handler's to keep (it may push onto them); every other element
     // gets its own array at its first kept child: most testcases have none.
-    const el: El = { name: tag.name, attrs: attributes, kids: parent === undefined ? [] : NO_KIDS, text: '' };
+    const el: El = {
+      name: tag.name,
+      attrs: tag.attributes,
+      kids: parent === undefined ? [] : NO_KIDS,
+      text: '',
+    };
     if (parent === undefined) {
       this.rootEl = el;
       this.handler.root(el);
@@ -256,7 +273,8 @@ export class JUnitTreeBuilder {
   private closeTag(): void {
     const el = this.stack.pop();
     this.names.pop();
-    if (el && el.text !== '') el.text = own(bareAmps(el.text));
+    // Not copied here (see own): the reader copies the texts it keeps, once per distinct text (Interner).
+    if (el && el.text !== '') el.text = bareAmps(el.text);
     const depth = this.stack.length;
     if (el && depth === 1) {
       this.handler.child(el, this.rootEl!);

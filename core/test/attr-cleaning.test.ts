@@ -1,4 +1,4 @@
-// Attribute values are cleaned once when their element opens (junit-sax.ts); short values take a
+// Attribute values are cleaned when the reader reads them (junit-sax.ts cleanAttr); short values take a
 // one-loop check first. Both lengths, each thing the cleaning removes or restores, and the values it
 // must leave alone.
 import { parseJUnit } from '@dozhim/core';
