@@ -103,6 +103,23 @@ describe('chunk edges cannot hide anything', () => {
     }
   });
 
+  it('a refused declaration names the same line and column in any chunking as in one string', async () => {
+    // 30 lines before it, so the position crosses chunk edges in every chunking.
+    const xml = `<testsuites>\n  <testsuite name="s">\n${'    <testcase name="t"/>\n'.repeat(30)}  <!DOCTYPE x>\n</testsuite></testsuites>`;
+    const refusal = async (read: () => unknown) => {
+      try {
+        await read();
+      } catch (e) {
+        if (!(e instanceof JUnitParseError)) throw e;
+        return { code: e.code, line: e.line, column: e.column, message: e.message };
+      }
+      throw new Error('not refused');
+    };
+    const whole = await refusal(() => parseJUnit(xml));
+    expect(whole).toMatchObject({ code: 'forbidden-dtd', line: 33, column: 3 });
+    for (const size of [1, 7, 64, 100, 4096]) expect(await refusal(() => streamed(xml, size))).toEqual(whole);
+  });
+
   const benign: [string, string, (r: ParsedReport) => unknown, unknown][] = [
     [
       'a DOCTYPE inside CDATA (captured HTML)',
@@ -147,6 +164,27 @@ describe('chunk edges cannot hide anything', () => {
     for (let at = 1; at < bytes.length; at++) {
       expect(pick(await readJUnitStream(splitAt(bytes, at)))).toEqual(expected);
     }
+  });
+
+  it('invalid UTF-8 decodes to the same U+FFFDs at every split position as in one buffer, BOMs as before', async () => {
+    // A lone continuation byte, a cut 3-byte sequence, an overlong `/`, an encoded surrogate, 0xFF,
+    // then a valid 4-byte character; after a UTF-8 BOM and two more U+FEFF (the decoder, the cleaner
+    // and saxes each drop one, on both paths).
+    const bad = [0x80, 0x20, 0xe2, 0x82, 0x41, 0xc0, 0xaf, 0xed, 0xa0, 0x80, 0xff, 0xf0, 0x9f, 0x98, 0x80];
+    const bytes = Buffer.concat([
+      Buffer.from([0xef, 0xbb, 0xbf, 0xef, 0xbb, 0xbf, 0xef, 0xbb, 0xbf]),
+      Buffer.from('<testsuite><testcase name="x'),
+      Buffer.from(bad),
+      Buffer.from('y"/></testsuite>'),
+    ]);
+    const whole = await outcome(() => parseJUnit(bytes));
+    const name = (whole as ParsedReport).results[0]!.name;
+    expect(name).toBe(`x${new TextDecoder().decode(Buffer.from(bad))}y`);
+    expect(name).toContain('\uFFFD');
+    for (let at = 1; at < bytes.length; at++) {
+      expect(await outcome(() => readJUnitStream(splitAt(bytes, at)))).toEqual(whole);
+    }
+    expect(await outcome(() => streamed(bytes, 1))).toEqual(whole);
   });
 
   it('U+FDD0 (the internal mark for a bare &) in the input never turns into a "&"', async () => {
