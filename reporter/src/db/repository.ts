@@ -263,11 +263,6 @@ export class Repository {
     /**
      * The run's key of a test, its row written on first sight; and the record's own identity where
      * it differs from the one stored for its id (NULL = the test's), so reads give back exactly what
-     * was written.
-     */
-    /**
-     * The run's key of a test, its row written on first sight; and the record's own identity where
-     * it differs from the one stored for its id (NULL = the test's), so reads give back exactly what
      * was written. Written into `out` (no allocation per row).
      */
     const testKey = (runPk: number, r: TestResult, out: unknown[], at: number): void => {

@@ -53,8 +53,9 @@ describe('admission of uploads', () => {
   it('an upload whose client left while it waited in the queue is not parsed or stored', async () => {
     const server = await startReporter(`${tmp.dir}/queued.sqlite`);
     try {
-      // A big upload keeps the queue busy (parse + insert take seconds), a small one waits behind it.
-      const big = Buffer.from(junitXml(manyCases(40_000, (i) => i % 1000 === 0)));
+      // A big upload keeps the queue busy (parse + insert of 120k tests: over a second), a small one
+      // waits behind it.
+      const big = Buffer.from(junitXml(manyCases(120_000, (i) => i % 1000 === 0)));
       const firstAt = Date.now();
       const first = rawUpload(server.url, path('queued', 'big'), {
         'content-type': 'application/xml',
@@ -68,7 +69,7 @@ describe('admission of uploads', () => {
         'content-length': payload.length,
       });
       waiting.req.end(payload);
-      await sleep(200);
+      await sleep(100);
       waiting.req.destroy();
       const leftAt = Date.now();
       const done = await first.outcome;
