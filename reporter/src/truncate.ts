@@ -18,12 +18,15 @@ type Texts = Partial<Record<keyof typeof LIMITS, string | undefined>>;
 
 const TEXT_KEYS = Object.keys(LIMITS) as (keyof typeof LIMITS)[];
 
-/** True when some text of r is over its limit (checked first: most results have none, no copy then). */
+/**
+ * True when some text of r is over its limit (checked first: most results have none, no copy then).
+ * Written out, not a loop over TEXT_KEYS: it runs for every uploaded result.
+ */
 const hasLongText = (r: Texts): boolean =>
-  TEXT_KEYS.some((key) => {
-    const v = r[key];
-    return typeof v === 'string' && v.length > LIMITS[key];
-  });
+  (r.message?.length ?? 0) > LIMITS.message ||
+  (r.details?.length ?? 0) > LIMITS.details ||
+  (r.stdout?.length ?? 0) > LIMITS.stdout ||
+  (r.stderr?.length ?? 0) > LIMITS.stderr;
 
 function truncateTexts<T extends Texts>(r: T): T {
   if (!hasLongText(r)) return r;
@@ -41,7 +44,7 @@ function truncateTexts<T extends Texts>(r: T): T {
  */
 export function truncateResult<T extends TestResult>(r: T): T {
   const out = truncateTexts(r);
-  if (!out.retries.some(hasLongText)) return out;
+  if (out.retries.length === 0 || !out.retries.some(hasLongText)) return out;
   return { ...out, retries: out.retries.map(truncateTexts) };
 }
 
@@ -133,11 +136,6 @@ export class UploadCapError extends Error {
 // The id last: it is built from the others, so the field the producer wrote is named first.
 const FIELDS = ['name', 'classname', 'suite', 'file', 'project', 'type', 'id'] as const;
 
-/**
- * Throws UploadCapError (413 `too_many_testcases`, 400 `field_too_large` or 413 `too_many_properties`)
- * with the first offending test, so an oversized report is refused as a whole (never stored in part).
- * Pure: it runs in the parse worker too, before the insert.
- */
 /** Own keys of a plain object, without building their array (this runs once per uploaded result). */
 function countKeys(o: Record<string, string> | undefined): number {
   let n = 0;
@@ -145,6 +143,11 @@ function countKeys(o: Record<string, string> | undefined): number {
   return n;
 }
 
+/**
+ * Throws UploadCapError (413 `too_many_testcases`, 400 `field_too_large` or 413 `too_many_properties`)
+ * with the first offending test, so an oversized report is refused as a whole (never stored in part).
+ * Pure: it runs in the parse worker too, before the insert.
+ */
 export function checkUploadCaps(results: readonly TestResult[], caps: UploadCaps): void {
   if (results.length > caps.maxTestcases) {
     throw new UploadCapError(
@@ -154,7 +157,11 @@ export function checkUploadCaps(results: readonly TestResult[], caps: UploadCaps
       { limit: caps.maxTestcases, got: results.length },
     );
   }
-  results.forEach((r, index) => {
+  // Results of one suite share one properties object (the reader's): counted once per object.
+  let counted: Record<string, string> | undefined;
+  let props = 0;
+  for (let index = 0; index < results.length; index++) {
+    const r = results[index]!;
     for (const field of FIELDS) {
       const value = r[field];
       // Characters are at most 3 UTF-8 bytes per UTF-16 unit, so short strings skip the count.
@@ -169,7 +176,10 @@ export function checkUploadCaps(results: readonly TestResult[], caps: UploadCaps
         );
       }
     }
-    const props = countKeys(r.properties);
+    if (r.properties !== counted) {
+      counted = r.properties;
+      props = countKeys(r.properties);
+    }
     if (props > caps.maxProperties) {
       throw new UploadCapError(
         413,
@@ -178,5 +188,5 @@ export function checkUploadCaps(results: readonly TestResult[], caps: UploadCaps
         { index, properties: props, limit: caps.maxProperties },
       );
     }
-  });
+  }
 }

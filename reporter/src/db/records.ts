@@ -30,6 +30,11 @@ export interface ShardTarget {
    * it over is refused inside its transaction (ResultCapError too_many_results). Undefined: no cap.
    */
   maxRunResults?: number | undefined;
+  /**
+   * The results come from the JUnit reader, which gives one per id (it folds repeats): the duplicate
+   * check is skipped. Were it wrong, the UNIQUE index refuses the write (an error, never a merge).
+   */
+  uniqueIds?: boolean | undefined;
 }
 
 /** `replace`: the shard holds exactly the written results; `merge`: insert or update per test id. */

@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { countStatuses, type StatusCounts, type TestResult, type TestStatus } from '@dozhim/core';
 import type Database from 'better-sqlite3';
 import type { Statement } from 'better-sqlite3';
-import { dedupeById } from '../dedupe.js';
+import { oneResultPerId } from '../dedupe.js';
 import type { RunProgress } from '../snapshot.js';
 import { checkResultCaps, DEFAULT_RESULT_CAPS, ResultCapError, type ResultCaps } from '../truncate.js';
 import type {
@@ -42,15 +42,6 @@ export const runCapError = (runId: string, limit: number, actual: number): Resul
     `run "${runId}" would hold ${actual} results with this upload (all attempts), at most ${limit} are stored per run (DOZHIM_MAX_RUN_RESULTS); nothing of this upload was stored`,
     { limit, actual, runId },
   );
-
-function hasDuplicateIds(results: readonly TestResult[]): boolean {
-  const seen = new Set<string>();
-  for (const r of results) {
-    if (seen.has(r.id)) return true;
-    seen.add(r.id);
-  }
-  return false;
-}
 
 /** Same own keys and values (insertion order aside); no key arrays built (runs once per row). */
 function sameProperties(a: Record<string, string>, b: Record<string, string>): boolean {
@@ -370,7 +361,7 @@ export class Repository {
         }
         // The parser gives one result per id; a caller's duplicate would hit UNIQUE, so fold it the way
         // reads do (the more severe record stands) rather than fail or let the last one win silently.
-        const rows = hasDuplicateIds(results) ? dedupeById(results) : results;
+        const rows = target.uniqueIds ? results : oneResultPerId(results);
         // Refused before any row is written: afterwards the shard holds exactly these rows.
         checkRunCap(rows.length);
         this.s.deleteShardResults.run(shardPk);

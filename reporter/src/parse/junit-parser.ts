@@ -51,7 +51,12 @@ export async function ingestJUnit(
 /** The store step of an upload, the same on both threads: caps first, then one writeShard transaction. */
 export function storeParsed(repo: Repository, results: TestResult[], target: StoreTarget): StatusCounts {
   if (target.caps) checkUploadCaps(results, target.caps);
-  return repo.writeShard({ ...target, maxRunResults: target.caps?.maxRunResults }, results, 'replace');
+  // The reader gives one result per id (uniqueIds).
+  return repo.writeShard(
+    { ...target, maxRunResults: target.caps?.maxRunResults, uniqueIds: true },
+    results,
+    'replace',
+  );
 }
 
 /** The pure step shared by the in-thread parser and the worker. Throws JUnitParseError. */

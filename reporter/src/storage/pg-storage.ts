@@ -33,6 +33,7 @@ import {
 } from '../db/rows.js';
 import * as SQL from '../db/sql.js';
 import { assembleSummary } from '../db/summary.js';
+import { oneResultPerId } from '../dedupe.js';
 import { ApiError, storageError } from '../http/errors.js';
 import {
   inThreadParser,
@@ -40,7 +41,7 @@ import {
   type ParseRequest,
   type StoreTarget,
 } from '../parse/junit-parser.js';
-import { dedupeById, listTests, type RunProgress, toCoreAttempts } from '../snapshot.js';
+import { listTests, type RunProgress, toCoreAttempts } from '../snapshot.js';
 import { checkResultCaps, checkUploadCaps, DEFAULT_RESULT_CAPS, type ResultCaps } from '../truncate.js';
 import { forUpdate, orIgnore, type PgStatement, toPg, toPgBatchInsert } from './dialect.js';
 import { migratePg } from './pg-migrations.js';
@@ -134,15 +135,6 @@ type Db = pg.ClientBase;
 
 const first = <T>(r: pg.QueryResult): T | undefined => r.rows[0] as T | undefined;
 const pluck = <T>(r: pg.QueryResult): T[] => r.rows.map((row) => Object.values(row)[0] as T);
-
-function hasDuplicateIds(results: readonly TestResult[]): boolean {
-  const seen = new Set<string>();
-  for (const r of results) {
-    if (seen.has(r.id)) return true;
-    seen.add(r.id);
-  }
-  return false;
-}
 
 /**
  * What a PostgreSQL error says about the storage, as the routes' storage problems: disk full
@@ -536,7 +528,7 @@ export class PgStorage implements Storage {
       checkRunCap(counts.total);
       return this.storeCounts(c, shardPk, counts);
     }
-    const rows = hasDuplicateIds(w.results) ? dedupeById(w.results) : w.results;
+    const rows = oneResultPerId(w.results);
     checkRunCap(rows.length);
     await c.query(Q.DELETE_SHARD_RESULTS.text, [shardPk]);
     await this.insertAll(c, PG.insertResults, runPk, w.attempt, shardPk, rows);
