@@ -66,8 +66,8 @@ function detectEncoding(bytes: Uint8Array): string {
   // A declaration readable as ASCII means the bytes are not UTF-16, whatever it claims.
   if (declared && !/^utf-?16/i.test(declared)) {
     try {
-      new TextDecoder(declared);
-      return declared;
+      // The canonical name (`UTF-8`, `utf8` → `utf-8`): chunkDecoder picks its decoder by it.
+      return new TextDecoder(declared).encoding;
     } catch {
       // Unknown label: fall through to UTF-8, the JUnit norm.
     }

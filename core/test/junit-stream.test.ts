@@ -249,6 +249,25 @@ describe('streaming refusals', () => {
     );
   });
 
+  it('a file refused in its first chunk, in its middle, or read whole leaves no descriptor open', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'dozhim-stream-'));
+    const early = join(dir, 'early.xml');
+    const late = join(dir, 'late.xml');
+    const good = join(dir, 'good.xml');
+    const cases = '<testcase name="t"/>'.repeat(20_000); // ~400 KB: several chunks
+    writeFileSync(early, `<!DOCTYPE x><testsuite>${cases}</testsuite>`);
+    writeFileSync(late, `<testsuite>${cases}<!DOCTYPE x></testsuite>`);
+    writeFileSync(good, `<testsuite>${cases}</testsuite>`);
+    const open = () => readdirSync('/proc/self/fd').length;
+    const before = open();
+    for (let i = 0; i < 20; i++) {
+      expect(await outcome(() => readJUnitFile(early))).toEqual({ code: 'forbidden-dtd' });
+      expect(await outcome(() => readJUnitFile(late))).toEqual({ code: 'forbidden-dtd' });
+      expect((await readJUnitFile(good)).results).toHaveLength(1);
+    }
+    expect(open()).toBe(before);
+  });
+
   it('a non-JUnit root is refused only after the whole document was checked', async () => {
     expect(await outcome(() => streamed('<html><body><br></body></html>', 4))).toEqual({ code: 'malformed' });
     expect(await outcome(() => streamed('<html><body></body></html>', 4))).toEqual({ code: 'not-junit' });
