@@ -87,15 +87,32 @@ export function countStatuses(results: readonly TestResult[]): StatusCounts {
  */
 export function parseJUnit(xml: string | Uint8Array, options: ReadOptions = {}): ParsedReport {
   const source = options.source ?? '<input>';
-  const text = prepareXml(xml, { source, maxBytes: options.maxBytes ?? DEFAULT_MAX_INPUT_BYTES });
-  const reader = new ReportBuilder(options, source);
+  const maxBytes = options.maxBytes ?? DEFAULT_MAX_INPUT_BYTES;
+  // Bytes go through once without the invalid-character scan; a report that has one is read again
+  // with it (InputLimits.invalidChars), so what it gives is what the scanned read gives.
+  const once = (invalidChars: 'replace' | 'refuse'): ParsedReport => {
+    const text = prepareXml(xml, { source, maxBytes, invalidChars });
+    const reader = new ReportBuilder(options, source);
+    try {
+      reader.write(text);
+      return reader.end();
+    } catch (e) {
+      if (invalidChars === 'refuse' && sawInvalidChar(e)) throw e;
+      throw syntaxError(e, source, text);
+    }
+  };
+  if (typeof xml === 'string') return once('replace');
   try {
-    reader.write(text);
-    return reader.end();
+    return once('refuse');
   } catch (e) {
-    throw syntaxError(e, source, text);
+    if (!sawInvalidChar(e)) throw e;
+    return once('replace');
   }
 }
+
+/** The parser met an XML-invalid character (only possible when they were left in: `refuse`). */
+const sawInvalidChar = (e: unknown): boolean =>
+  e instanceof XmlSyntaxError && e.reason === 'disallowed character.';
 
 /**
  * Reads a report file in one streaming pass: memory holds the results and one top-level suite, not
@@ -108,8 +125,17 @@ export async function readJUnitFile(path: string, options: ReadOptions = {}): Pr
   const maxBytes = options.maxBytes ?? DEFAULT_MAX_INPUT_BYTES;
   const info = await stat(path);
   if (info.size > maxBytes) throw tooLarge(source, info.size, maxBytes);
+  const opts = { ...options, source, maxBytes };
   try {
-    return await readJUnitStream(fileChunks(path), { ...options, source, maxBytes });
+    // A regular file can be read twice: once without the invalid-character scan, again with it
+    // only if it has one (see parseJUnit). Pipes and devices are read once, scanned.
+    if (!info.isFile()) return await readStream(fileChunks(path), opts, 'replace');
+    try {
+      return await readStream(fileChunks(path), opts, 'refuse');
+    } catch (e) {
+      if (!sawInvalidChar(e)) throw e;
+      return await readStream(fileChunks(path), opts, 'replace');
+    }
   } catch (e) {
     if (!(e instanceof JUnitParseError) || e.code !== 'malformed' || !info.isFile()) throw e;
     // The same cleaned text as parseJUnit, so the same truncation message; other errors already carry
@@ -150,14 +176,23 @@ async function* fileChunks(path: string): AsyncGenerator<Uint8Array> {
  * Reads a report from a stream of bytes (or text) chunks: a file, a pipe, an HTTP request body.
  * Pipes and devices may never end (`/dev/zero`): input is counted against `maxBytes` as it arrives.
  */
-export async function readJUnitStream(
+export function readJUnitStream(
   input: AsyncIterable<Uint8Array | string>,
   options: ReadOptions = {},
+): Promise<ParsedReport> {
+  return readStream(input, options, 'replace');
+}
+
+/** readJUnitStream; with `refuse` (a regular file, read again if need be) see InputLimits.invalidChars. */
+async function readStream(
+  input: AsyncIterable<Uint8Array | string>,
+  options: ReadOptions,
+  invalidChars: 'replace' | 'refuse',
 ): Promise<ParsedReport> {
   const source = options.source ?? '<input>';
   const maxBytes = options.maxBytes ?? DEFAULT_MAX_INPUT_BYTES;
   const reader = new ReportBuilder(options, source);
-  const cleaner = new InputCleaner({ source, maxBytes }, () => reader.position());
+  const cleaner = new InputCleaner({ source, maxBytes, invalidChars }, () => reader.position());
   const chunks = input[Symbol.asyncIterator]();
   let bytes = 0;
   try {
@@ -168,6 +203,7 @@ export async function readJUnitStream(
     reader.write(cleaner.end());
     return reader.end();
   } catch (e) {
+    if (invalidChars === 'refuse' && sawInvalidChar(e)) throw e;
     let error = syntaxError(e, source, undefined, reader.openElements());
     // Over the cap is said first, as for a file (stat): read on, at most up to the cap, to know.
     if (error instanceof JUnitParseError && error.code !== 'too-large') {

@@ -11,6 +11,15 @@ import { REPLACEMENT_CHAR, replaceInvalidXmlChars, stripAnsi } from './xml-text.
 export interface InputLimits {
   source: string;
   maxBytes: number;
+  /**
+   * XML-invalid characters: `replace` (default) them with U+FFFD; or `refuse`: leave them in bytes
+   * input for the parser, which fails on the first one ("disallowed character"), and the caller
+   * reads the input again with `replace` (junit-reader.ts). Decoded bytes cannot hold a lone
+   * surrogate, the one invalid character saxes misses, so the parser sees every other one; most
+   * reports have none and skip the scan (a regex over every character) entirely. Text input is
+   * always scanned.
+   */
+  invalidChars?: 'replace' | 'refuse';
 }
 
 export function tooLarge(source: string, bytes: number, maxBytes: number): JUnitParseError {
@@ -24,13 +33,16 @@ export function tooLarge(source: string, bytes: number, maxBytes: number): JUnit
 const empty = (source: string) => new JUnitParseError('empty', `${source}: the report is empty`, source);
 
 /** Returns DTD-free XML text with invalid characters and ANSI sequences cleaned, or throws JUnitParseError. */
-export function prepareXml(input: string | Uint8Array, { source, maxBytes }: InputLimits): string {
+export function prepareXml(
+  input: string | Uint8Array,
+  { source, maxBytes, invalidChars }: InputLimits,
+): string {
   const bytes = typeof input === 'string' ? utf8Length(input, maxBytes) : input.byteLength;
   if (bytes > maxBytes) throw tooLarge(source, bytes, maxBytes);
   let xml = typeof input === 'string' ? input : new TextDecoder(detectEncoding(input)).decode(input);
   if (xml.charCodeAt(0) === 0xfeff) xml = xml.slice(1);
   if (!/\S/.test(xml)) throw empty(source);
-  xml = cleanChunk(xml);
+  xml = cleanChunk(xml, invalidChars !== 'refuse' || typeof input === 'string');
   return new MarkupFilter(source).filter(xml, true);
 }
 
@@ -38,7 +50,8 @@ export function prepareXml(input: string | Uint8Array, { source, maxBytes }: Inp
  * ESC is XML-invalid too: whole colour sequences are stripped before the generic replacement. Both run
  * before the declaration check, so `<\x1b[0m!DOCTYPE` cannot hide a DTD from it.
  */
-const cleanChunk = (s: string): string => restoreMark(replaceInvalidXmlChars(stripAnsi(s)));
+const cleanChunk = (s: string, replaceInvalid: boolean): string =>
+  restoreMark(replaceInvalid ? replaceInvalidXmlChars(stripAnsi(s)) : stripAnsi(s));
 
 /**
  * UTF-8 byte length for the size check. When even 3 bytes per UTF-16 unit stays under the cap, the
@@ -136,6 +149,8 @@ export class InputCleaner {
   private bytes = 0;
   private started = false;
   private sawContent = false;
+  /** See InputLimits.invalidChars; a text chunk turns it on for good. */
+  private replaceInvalid: boolean;
   private readonly markup: MarkupFilter;
 
   /** `position`: see MarkupFilter (the position the parser of this cleaner's output has reached). */
@@ -144,6 +159,7 @@ export class InputCleaner {
     position?: () => { line: number; column: number },
   ) {
     this.markup = new MarkupFilter(limits.source, position);
+    this.replaceInvalid = limits.invalidChars !== 'refuse';
   }
 
   /** Cleaned text of the bytes so far, possibly '' (text is held back until the encoding is known). */
@@ -151,7 +167,10 @@ export class InputCleaner {
     const { source, maxBytes } = this.limits;
     this.bytes += typeof chunk === 'string' ? Buffer.byteLength(chunk) : chunk.byteLength;
     if (this.bytes > maxBytes) throw tooLarge(source, this.bytes, maxBytes);
-    if (typeof chunk === 'string') return this.text(chunk, false);
+    if (typeof chunk === 'string') {
+      this.replaceInvalid = true;
+      return this.text(chunk, false);
+    }
     if (this.head) {
       this.head.push(chunk);
       this.headBytes += chunk.byteLength;
@@ -199,7 +218,7 @@ export class InputCleaner {
       if (cut > 0 && c >= 0xd800 && c <= 0xdbff) cut--;
     }
     this.carry = cut === s.length ? '' : s.slice(cut);
-    const out = cleanChunk(cut === s.length ? s : s.slice(0, cut));
+    const out = cleanChunk(cut === s.length ? s : s.slice(0, cut), this.replaceInvalid);
     if (!this.sawContent && /\S/.test(out)) this.sawContent = true;
     return this.markup.filter(out, final);
   }
