@@ -212,11 +212,6 @@ export class JUnitTreeBuilder {
     return this.names.slice();
   }
 
-  /** Where the parser is: the line and column of the last character it read (0 at a line's start). */
-  position(): { line: number; column: number } {
-    return { line: this.parser.line, column: this.parser.column };
-  }
-
   /** Ends the document; returns the root element. */
   end(): El {
     this.parser.close();

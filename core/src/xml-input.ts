@@ -153,12 +153,8 @@ export class InputCleaner {
   private replaceInvalid: boolean;
   private readonly markup: MarkupFilter;
 
-  /** `position`: see MarkupFilter (the position the parser of this cleaner's output has reached). */
-  constructor(
-    private readonly limits: InputLimits,
-    position?: () => { line: number; column: number },
-  ) {
-    this.markup = new MarkupFilter(limits.source, position);
+  constructor(private readonly limits: InputLimits) {
+    this.markup = new MarkupFilter(limits.source);
     this.replaceInvalid = limits.invalidChars !== 'refuse';
   }
 
@@ -301,16 +297,15 @@ class MarkupFilter {
   private mode: 'markup' | 'comment' | 'cdata' | 'done' = 'markup';
   /** Unscanned end of the previous chunk (a token start that may continue in the next). */
   private pending = '';
-
   /**
-   * `position`: where the text not yet handed on (`pending`) starts, 1-based line and the column
-   * before it, from the parser that consumed everything before it (so the filter counts no lines of
-   * its own on every chunk). Without it, the filter sees the whole text in one call.
+   * Lines before `pending`, and the offset in `pending`'s text where its line starts (may be < 0).
+   * Counted here (with `\n`, as positionOf counts), not taken from the parser: saxes also counts a
+   * lone CR as a line, so the two would disagree on where a refused declaration is.
    */
-  constructor(
-    private readonly source: string,
-    private readonly position?: () => { line: number; column: number },
-  ) {}
+  private line = 1;
+  private lineStart = 0;
+
+  constructor(private readonly source: string) {}
 
   /** The text ready for the parser: everything of `pending + chunk` that could be classified. */
   filter(chunk: string, final: boolean): string {
@@ -381,18 +376,27 @@ class MarkupFilter {
     }
     // Unterminated comment or CDATA: the parser reports it as malformed.
     if (final) this.mode = 'done';
+    this.advance(s, keep);
     this.pending = s.slice(keep);
     if (!changed) return keep === s.length ? s : s.slice(0, keep);
     return out.length === 1 ? out[0]! : out.join('');
   }
 
+  /** Moves the line count past `s.slice(0, upto)`. */
+  private advance(s: string, upto: number): void {
+    for (let nl = s.indexOf('\n'); nl !== -1 && nl < upto; nl = s.indexOf('\n', nl + 1)) {
+      this.line++;
+      this.lineStart = nl + 1;
+    }
+    this.lineStart -= upto;
+  }
+
   private refuse(s: string, at: number): never {
     const { line, column } = positionOf(s, at);
-    const before = this.position?.() ?? { line: 1, column: 0 };
     const where =
       line === 1
-        ? { line: before.line, column: before.column + column }
-        : { line: before.line + line - 1, column };
+        ? { line: this.line, column: at - this.lineStart + 1 }
+        : { line: this.line + line - 1, column };
     const { source } = this;
     if (!/^<!(?:\[|[A-Za-z])/.test(s.slice(at, at + 3))) {
       // Neither comment, CDATA nor declaration: not XML.

@@ -54,6 +54,12 @@ const cases: [string, string][] = [
     '<testsuite><testcase name="\u0006"/></testcase></testsuite>',
   ],
   ['a control character before the root', '\u0008<testsuite/>'],
+  // An earlier error: what the error says is worked out on the scanned text (a \v that the blank
+  // check took for whitespace made it read as a truncation).
+  [
+    'an earlier duplicate attribute, then \\v in a tag name',
+    '<testsuite a="1" a="2">\n<test\u000bcase name="t">',
+  ],
 ];
 
 describe('XML-invalid characters: bytes read unscanned first give what the scanned read gives', () => {

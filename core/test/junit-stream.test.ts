@@ -118,6 +118,10 @@ describe('chunk edges cannot hide anything', () => {
     const whole = await refusal(() => parseJUnit(xml));
     expect(whole).toMatchObject({ code: 'forbidden-dtd', line: 33, column: 3 });
     for (const size of [1, 7, 64, 100, 4096]) expect(await refusal(() => streamed(xml, size))).toEqual(whole);
+    // Lone CRs (old Mac line ends): counted the same way on both paths.
+    const cr = xml.replaceAll('\n', '\r');
+    const crWhole = await refusal(() => parseJUnit(cr));
+    for (const size of [1, 7, 64, 4096]) expect(await refusal(() => streamed(cr, size))).toEqual(crWhole);
   });
 
   const benign: [string, string, (r: ParsedReport) => unknown, unknown][] = [
