@@ -537,9 +537,6 @@ interface IdScope {
   prefix: string;
 }
 
-/** Reused by every id join (see CaseReader.read): one array, not one per testcase. */
-const ID_PARTS: [string, string] = ['', ''];
-
 class CaseReader {
   /**
    * Failure texts repeat: one broken service gives hundreds of tests the same message, stack trace and
@@ -644,15 +641,7 @@ class CaseReader {
     // copy of its own, and a result holds two strings instead of three. Without a prefix, join would
     // hand back the name itself, the input's slice: it is copied.
     const raw = peek(tc, 'name') ?? '';
-    let id: string;
-    if (prefix === '') id = own(raw);
-    else {
-      ID_PARTS[0] = prefix;
-      ID_PARTS[1] = raw;
-      id = ID_PARTS.join('');
-      // Not left holding the last name (a slice of the input): it would keep the document alive.
-      ID_PARTS[1] = '';
-    }
+    const id = prefix === '' ? own(raw) : [prefix, raw].join('');
     const name = prefix === '' ? id : id.slice(prefix.length);
     const result: TestResult = {
       id,

@@ -106,6 +106,19 @@ describe('Repository', () => {
     ]);
   });
 
+  it("uniqueIds (the reader's results) skips the fold, not the check: a duplicate id is refused whole", () => {
+    replaceShard(repo, 'u', 1, 'a', [result('A::1', 'failed')], NOW);
+    const dup = [result('A::1', 'failed'), result('A::1', 'passed')];
+    expect(() =>
+      repo.writeShard({ runId: 'u', attempt: 1, shard: 'a', now: NOW, uniqueIds: true }, dup, 'replace'),
+    ).toThrow(/UNIQUE constraint failed/);
+    // The shard still holds its earlier failure; without the flag the pair folds to the failure.
+    const { pk } = repo.runKey('u')!;
+    expect(repo.results(pk).map((r) => [r.id, r.status])).toEqual([['A::1', 'failed']]);
+    replaceShard(repo, 'u', 1, 'a', dup.slice().reverse(), NOW);
+    expect(repo.results(pk).map((r) => [r.id, r.status])).toEqual([['A::1', 'failed']]);
+  });
+
   it('refuses an attempt whose predecessor is missing, storing nothing', () => {
     expect(() => replaceShard(repo, 'gap', 2, 'a', [result('A::1', 'failed')], NOW)).toThrow(AttemptGapError);
     expect(repo.runKey('gap')).toBeUndefined();
